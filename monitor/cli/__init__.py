@@ -1,0 +1,29 @@
+"""The ``monitor`` command line: a thin layer over the pipeline's library API."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import typer
+
+from monitor.cli import data, queries
+
+app = typer.Typer(
+    name="monitor",
+    help="Social-media mention and sentiment monitor for customer-care teams.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+data.register(app)
+queries.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    logging.basicConfig(
+        level=os.environ.get("MONITOR_LOG_LEVEL", "WARNING").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    app()

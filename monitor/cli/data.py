@@ -1,0 +1,115 @@
+"""Commands that change data: init, collect, import."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from monitor.cli.common import (
+    ConfigOpt,
+    DbOpt,
+    JsonOpt,
+    console,
+    context,
+    db_url,
+    handle_errors,
+    parse_time,
+    print_json,
+)
+from monitor.collectors.base import Page
+from monitor.pipeline.collect import collect as run_collect
+from monitor.storage.db import make_engine
+from monitor.storage.mentions import UpsertResult
+from monitor.storage.migrate import upgrade
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to ``app``."""
+    app.command("init")(init)
+    app.command("collect")(collect)
+
+
+@handle_errors
+def init(config: ConfigOpt = None, db: DbOpt = None) -> None:
+    """Create the database schema, or upgrade it to this version."""
+    ctx = context(config, db)
+    url = ctx.db_override or ctx.settings.config.database_url
+    engine = make_engine(db_url(url))
+    before, after = upgrade(engine)
+    if before == after:
+        console.print(f"schema is up to date (revision {after})")
+    else:
+        console.print(f"schema upgraded from {before or 'empty'} to {after}")
+
+
+@handle_errors
+def collect(
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="only this source")] = None,
+    brand: Annotated[str | None, typer.Option("--brand", "-b", help="only this brand")] = None,
+    since: Annotated[str | None, typer.Option(help="backfill from this time (cursor untouched)")] = None,
+    until: Annotated[str | None, typer.Option(help="backfill up to this time (cursor untouched)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run one collection pass over the enabled sources."""
+    ctx = context(config, db)
+    settings, engine = ctx.settings, ctx.engine
+    if brand is not None:
+        settings.brand(brand)
+    start = parse_time(since) if since else None
+    end = parse_time(until) if until else None
+    show_progress = console.is_terminal and not as_json
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[pages]} pages, {task.fields[posts]} posts"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not show_progress,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("collecting", total=None, pages=0, posts=0)
+        totals = {"pages": 0, "posts": 0}
+
+        def on_page(src: str, page: Page, result: UpsertResult) -> None:
+            totals["pages"] += 1
+            totals["posts"] += len(page.posts)
+            progress.update(task, description=f"collecting {src}", **totals)
+
+        reports = run_collect(
+            engine, settings, clock=ctx.now, sources=source, brand=brand,
+            since=start, until=end, on_page=on_page,
+        )
+    rows = [
+        {
+            "source": r.source,
+            "target": r.target,
+            "pages": r.pages,
+            "inserted": r.result.inserted,
+            "updated": r.result.updated,
+            "unchanged": r.result.unchanged,
+            "skipped_pages": r.skipped_pages,
+            "notes": r.notes,
+            "error": r.error,
+        }
+        for r in reports
+    ]
+    if as_json:
+        print_json(rows)
+    else:
+        table = Table(title="collection pass")
+        for col in ("source", "target", "pages", "new", "edited", "same", "skipped", "status"):
+            table.add_column(col)
+        for r in rows:
+            status = r["error"] or ("; ".join(r["notes"]) if r["notes"] else "ok")
+            table.add_row(
+                str(r["source"]), str(r["target"]), str(r["pages"]), str(r["inserted"]),
+                str(r["updated"]), str(r["unchanged"]), str(r["skipped_pages"]), str(status),
+            )
+        console.print(table)
+    if any(r.error for r in reports):
+        raise typer.Exit(1)

@@ -1,0 +1,1 @@
+"""Collectors: one sub-package a source, each yielding pages of plain posts and a cursor."""

@@ -1,0 +1,57 @@
+"""Explicit collector registration: the built-ins plus the ``monitor.collectors`` entry points."""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+from importlib.metadata import entry_points
+
+from monitor.collectors.base import Collector
+
+ENTRY_POINT_GROUP = "monitor.collectors"
+
+#: Built-in sources as ``module:Class``; imported when first asked for, never scanned for.
+BUILTIN_COLLECTORS: tuple[str, ...] = (
+    "monitor.collectors.replay.collector:ReplayCollector",
+    "monitor.collectors.x.collector:XCollector",
+    "monitor.collectors.reddit.collector:RedditCollector",
+    "monitor.collectors.appstore.collector:AppStoreCollector",
+)
+
+
+class RegistryError(Exception):
+    """A collector could not be registered (bad entry point, duplicate name)."""
+
+
+def _load(spec: str) -> type[Collector]:
+    module_name, _, attr = spec.partition(":")
+    module = importlib.import_module(module_name)
+    cls = getattr(module, attr)
+    for required in ("name", "settings_model", "brand_settings_model", "collect"):
+        if not hasattr(cls, required):
+            raise RegistryError(f"collector {spec} lacks {required!r}")
+    return cls  # type: ignore[no-any-return]
+
+
+@cache
+def collector_classes() -> dict[str, type[Collector]]:
+    """All registered collector classes by source name (built-ins first)."""
+    found: dict[str, type[Collector]] = {}
+    specs = list(BUILTIN_COLLECTORS)
+    specs += [ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)]
+    for spec in specs:
+        cls = _load(spec)
+        if cls.name in found:
+            raise RegistryError(f"two collectors are named {cls.name!r}: {spec}")
+        found[cls.name] = cls
+    return found
+
+
+def collector_class(name: str) -> type[Collector]:
+    """The collector class registered as ``name``, with a clear error when unknown."""
+    classes = collector_classes()
+    try:
+        return classes[name]
+    except KeyError:
+        known = ", ".join(sorted(classes))
+        raise RegistryError(f"unknown source {name!r} (known: {known})") from None

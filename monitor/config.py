@@ -1,0 +1,404 @@
+"""Load and validate config.yaml: one clear message per problem, secrets only from the environment."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import model_validator
+
+from monitor.collectors.base import BrandSourceSettings, SourceSettings, Target
+from monitor.collectors.registry import RegistryError, collector_class
+
+#: Every daily KPI of docs/kpis.md, in display order; targets may name only these.
+KPI_KEYS: tuple[str, ...] = (
+    "volume",
+    "positive",
+    "neutral",
+    "negative",
+    "unlabeled",
+    "net_sentiment",
+    "csat_proxy",
+    "nps_proxy",
+    "complaints",
+    "answered",
+    "response_rate",
+    "frt_median_min",
+    "frt_p90_min",
+    "answered_within_sla",
+    "unanswered_overdue",
+    "abandonment_rate",
+    "resolution_median_min",
+    "fcr_rate",
+    "effort_proxy",
+    "share_of_voice",
+)
+
+BUNDLED_MODEL = Path(__file__).resolve().parent.parent / "models" / "tweet-sentiment-minilm"
+DEFAULT_CONFIG_PATH = Path("config.yaml")
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+#: Keys whose values are credentials: they must be ``${ENV_VAR}`` references, never literals.
+_SECRET_KEYS = re.compile(r"(password|secret|token|webhook_url|api_key|private_key)$")
+
+
+class ConfigError(Exception):
+    """config.yaml is unreadable or invalid; ``problems`` holds one line per problem."""
+
+    def __init__(self, path: Path | str, problems: list[str]) -> None:
+        self.path = str(path)
+        self.problems = problems
+        super().__init__(f"{path}: " + "; ".join(problems))
+
+    def render(self) -> str:
+        """The message shown to the user: the file, then one problem a line."""
+        lines = [f"invalid config {self.path}:"] + [f"  {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TargetSpec(_Strict):
+    """A SMART target for one KPI: a bound and the period it is judged over."""
+
+    min: float | None = None
+    max: float | None = None
+    period: Literal["day", "week"] = "day"
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> TargetSpec:
+        if (self.min is None) == (self.max is None):
+            raise ValueError("give exactly one of min or max")
+        return self
+
+
+class CompetitorConfig(_Strict):
+    """A competitor tracked for share of voice; same source shape as a brand."""
+
+    name: str = Field(min_length=1)
+    sources: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+class BrandConfig(_Strict):
+    """A brand the team answers for: its accounts, queries, competitors and targets."""
+
+    name: str = Field(min_length=1)
+    timezone: str = "UTC"
+    sources: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    competitors: list[CompetitorConfig] = Field(default_factory=list)
+    targets: dict[str, TargetSpec] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("targets")
+    @classmethod
+    def _known_kpis(cls, value: dict[str, TargetSpec]) -> dict[str, TargetSpec]:
+        unknown = sorted(set(value) - set(KPI_KEYS))
+        if unknown:
+            raise ValueError(f"unknown KPI {', '.join(unknown)} (known: {', '.join(KPI_KEYS)})")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The brand's time zone object."""
+        return ZoneInfo(self.timezone)
+
+
+class SentimentConfig(_Strict):
+    """The classifier: a local model folder or a hub model name, and how to run it."""
+
+    model: str = str(BUNDLED_MODEL)
+    batch_size: int = Field(default=64, ge=1, le=4096)
+    max_length: int = Field(default=128, ge=8, le=4096)
+    threads: int | None = Field(default=None, ge=1)
+    quantize: bool = True
+
+
+class ComplaintsConfig(_Strict):
+    """How complaints are detected."""
+
+    require_directed: bool = True
+
+
+class NpsConfig(_Strict):
+    """Promoter threshold of the NPS proxy."""
+
+    promoter_confidence: float = Field(default=0.9, ge=0, le=1)
+
+
+class AlertsConfig(_Strict):
+    """Spike and overdue alerts: thresholds and where they go."""
+
+    spike_sigma: float = Field(default=3.0, gt=0)
+    spike_min_count: int = Field(default=5, ge=1)
+    cooldown_hours: float = Field(default=6, ge=0)
+    channels: list[Literal["email", "slack"]] = Field(default_factory=list)
+
+
+class DigestConfig(_Strict):
+    """The daily digest: when (brand-local time), to whom, and where copies are kept."""
+
+    time: str = "08:00"
+    recipients: list[str] = Field(default_factory=list)
+    channels: list[Literal["email", "slack"]] = Field(default_factory=list)
+    out_dir: str = "digests"
+    history_days: int = Field(default=14, ge=2, le=90)
+
+    @field_validator("time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+            raise ValueError(f"expected HH:MM (24 h), got {value!r}")
+        return value
+
+
+class EmailConfig(_Strict):
+    """SMTP delivery; the password comes from the environment."""
+
+    enabled: bool = False
+    host: str = "localhost"
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    password: SecretStr | None = None
+    sender: str = "monitor@localhost"
+    timeout_seconds: float = Field(default=30, gt=0)
+
+
+class SlackConfig(_Strict):
+    """Slack incoming webhook; the URL is a secret and comes from the environment."""
+
+    enabled: bool = False
+    webhook_url: SecretStr | None = None
+    timeout_seconds: float = Field(default=15, gt=0)
+
+
+class DaemonConfig(_Strict):
+    """``monitor run``: job intervals and the health/metrics endpoint."""
+
+    classify_minutes: float = Field(default=2, gt=0)
+    score_minutes: float = Field(default=15, gt=0)
+    alert_minutes: float = Field(default=5, gt=0)
+    rescore_days: int = Field(default=3, ge=1, le=60)
+    misfire_grace_seconds: int = Field(default=300, ge=1)
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=9464, ge=0, le=65535)
+
+
+class MonitorConfig(_Strict):
+    """The whole of config.yaml after validation."""
+
+    database_url: str = "sqlite:///monitor.db"
+    brands: list[BrandConfig] = Field(min_length=1)
+    sources: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    sentiment: SentimentConfig = Field(default_factory=SentimentConfig)
+    sla_minutes: float = Field(default=60, gt=0)
+    abandon_after_hours: float = Field(default=24, gt=0)
+    resolve_after_silence_hours: float = Field(default=48, gt=0)
+    complaints: ComplaintsConfig = Field(default_factory=ComplaintsConfig)
+    nps: NpsConfig = Field(default_factory=NpsConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    digest: DigestConfig = Field(default_factory=DigestConfig)
+    email: EmailConfig = Field(default_factory=EmailConfig)
+    slack: SlackConfig = Field(default_factory=SlackConfig)
+    daemon: DaemonConfig = Field(default_factory=DaemonConfig)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A validated config: the model plus each source's typed settings and targets."""
+
+    config: MonitorConfig
+    path: Path
+    source_settings: dict[str, SourceSettings]
+    targets: dict[str, list[Target]]  # source name -> brand and competitor targets
+
+    @property
+    def enabled_sources(self) -> list[str]:
+        """Names of the sources switched on, in config order."""
+        return [n for n, s in self.source_settings.items() if s.enabled]
+
+    def brand(self, name: str) -> BrandConfig:
+        """The brand called ``name`` (case-insensitive), or a clear error."""
+        for brand in self.config.brands:
+            if brand.name.lower() == name.lower():
+                return brand
+        known = ", ".join(b.name for b in self.config.brands)
+        raise ConfigError(self.path, [f"no brand named {name!r} (configured: {known})"])
+
+
+def _format_loc(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _errors(exc: ValidationError, prefix: tuple[int | str, ...] = ()) -> list[str]:
+    problems = []
+    for err in exc.errors():
+        loc = _format_loc(prefix + tuple(err["loc"])) or "(top level)"
+        msg = err["msg"]
+        if err["type"] == "missing":
+            msg = "field required"
+        elif err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        problems.append(f"{loc}: {msg}")
+    return problems
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _validate(model: type[M], data: Any, prefix: tuple[int | str, ...], problems: list[str]) -> M | None:
+    try:
+        return model.model_validate(data if data is not None else {})
+    except ValidationError as exc:
+        problems.extend(_errors(exc, prefix))
+        return None
+
+
+def expand_env(
+    node: Any, env: Mapping[str, str], path: tuple[int | str, ...], problems: list[str]
+) -> Any:
+    """Replace ``${VAR}`` / ``${VAR:-default}`` references; a literal secret is a problem."""
+    if isinstance(node, dict):
+        if node.get("enabled") is False:
+            return node  # a switched-off section may reference variables that are unset
+        return {k: expand_env(v, env, (*path, k), problems) for k, v in node.items()}
+    if isinstance(node, list):
+        return [expand_env(v, env, (*path, i), problems) for i, v in enumerate(node)]
+    if not isinstance(node, str):
+        return node
+    key = path[-1] if path else ""
+    if isinstance(key, str) and _SECRET_KEYS.search(key) and node and not _ENV_REF.search(node):
+        problems.append(
+            f"{_format_loc(path)}: write credentials as an ${{ENV_VAR}} reference, not a literal"
+        )
+        return node
+
+    def substitute(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in env:
+            return env[name]
+        if default is not None:
+            return default
+        problems.append(f"{_format_loc(path)}: environment variable {name} is not set")
+        return ""
+
+    return _ENV_REF.sub(substitute, node)
+
+
+def parse_config(
+    raw: Any, *, path: Path | str = "config.yaml", env: Mapping[str, str] | None = None
+) -> Settings:
+    """Validate an already-parsed YAML document; raise :class:`ConfigError` listing every problem."""
+    path = Path(path)
+    problems: list[str] = []
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(path, ["(top level): expected a mapping of keys"])
+    raw = expand_env(raw, os.environ if env is None else env, (), problems)
+    config = _validate(MonitorConfig, raw, (), problems)
+    if config is None:
+        raise ConfigError(path, problems)
+
+    source_settings: dict[str, SourceSettings] = {}
+    for name, data in config.sources.items():
+        try:
+            cls = collector_class(name)
+        except RegistryError as exc:
+            problems.append(f"sources.{name}: {exc}")
+            continue
+        settings = _validate(cls.settings_model, data, ("sources", name), problems)
+        if settings is not None:
+            source_settings[name] = settings
+
+    targets: dict[str, list[Target]] = {name: [] for name in source_settings}
+    seen_brands: set[str] = set()
+    for bi, brand in enumerate(config.brands):
+        for who, owner, prefix, sources in _brand_and_competitors(brand, bi):
+            if who.lower() in seen_brands:
+                problems.append(f"{_format_loc(prefix)}.name: {who!r} is configured twice")
+            seen_brands.add(who.lower())
+            for src, data in sources.items():
+                loc = (*prefix, "sources", src)
+                if src not in source_settings:
+                    if src not in config.sources:
+                        problems.append(f"{_format_loc(loc)}: no source {src!r} under sources")
+                    continue
+                cls = collector_class(src)
+                brand_settings = _validate(cls.brand_settings_model, data, loc, problems)
+                if brand_settings is not None:
+                    targets[src].append(
+                        Target(who, brand_settings, is_competitor=owner is not None, owner=owner)
+                    )
+    if problems:
+        raise ConfigError(path, problems)
+    _resolve_model_path(config, path)
+    return Settings(config=config, path=path, source_settings=source_settings, targets=targets)
+
+
+def _brand_and_competitors(
+    brand: BrandConfig, index: int
+) -> list[tuple[str, str | None, tuple[int | str, ...], dict[str, dict[str, Any]]]]:
+    out: list[tuple[str, str | None, tuple[int | str, ...], dict[str, dict[str, Any]]]] = [
+        (brand.name, None, ("brands", index), brand.sources)
+    ]
+    for ci, comp in enumerate(brand.competitors):
+        out.append((comp.name, brand.name, ("brands", index, "competitors", ci), comp.sources))
+    return out
+
+
+def _resolve_model_path(config: MonitorConfig, path: Path) -> None:
+    """Make a local model folder absolute, relative to the config file's folder.
+
+    A value naming an existing folder (beside the config file, or from the working
+    directory) is a local model; anything else is left alone as a hub model name.
+    """
+    model = config.sentiment.model
+    for candidate in (path.parent / model, Path(model)):
+        if candidate.is_dir():
+            config.sentiment.model = str(candidate.resolve())
+            return
+
+
+def load_config(path: Path | str | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate config.yaml (``path``, else ``$MONITOR_CONFIG``, else ./config.yaml)."""
+    if path is None:
+        path = os.environ.get("MONITOR_CONFIG") or DEFAULT_CONFIG_PATH
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(path, ["file not found (pass --config or set MONITOR_CONFIG)"]) from None
+    except OSError as exc:
+        raise ConfigError(path, [f"cannot read: {exc.strerror}"]) from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(path, [f"YAML syntax error at {where}: {problem}"]) from None
+    return parse_config(raw, path=path, env=env)

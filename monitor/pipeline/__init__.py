@@ -1,0 +1,1 @@
+"""The pipeline: runs collectors, the classifier and the scorer against storage."""

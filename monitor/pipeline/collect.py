@@ -1,0 +1,169 @@
+"""Run collectors: each page and its cursor commit together; one failing source never stops others."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+
+from monitor.collectors.base import AuthError, Collector, Page, SourceError, Target
+from monitor.collectors.registry import collector_class
+from monitor.config import Settings
+from monitor.posts import Post
+from monitor.storage.db import session_scope
+from monitor.storage.mentions import UpsertResult, upsert_posts
+from monitor.storage.sources import (
+    keep_skipped_page,
+    load_cursor,
+    record_failure,
+    record_success,
+    save_cursor,
+)
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+PageCallback = Callable[[str, Page, UpsertResult], None]
+
+
+@dataclass
+class CollectReport:
+    """What one pass of one source for one target did."""
+
+    source: str
+    target: str
+    pages: int = 0
+    result: UpsertResult = field(default_factory=UpsertResult)
+    skipped_pages: int = 0
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+    auth_failed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when the pass ended without an error."""
+        return self.error is None
+
+
+def brand_post_checker(target: Target) -> Callable[[Post], bool]:
+    """A post is the brand's own when its author is one of the target's accounts."""
+    accounts = {a.lower().lstrip("@") for a in target.accounts}
+    return lambda post: post.author.lower().lstrip("@") in accounts
+
+
+def _make_collector(settings: Settings, source: str, clock: Clock, sleep: Callable[[float], None]) -> Collector:
+    cls = collector_class(source)
+    return cls(settings.source_settings[source], clock, sleep=sleep)  # type: ignore[call-arg]
+
+
+def run_target(
+    engine: Engine,
+    collector: Collector,
+    source: str,
+    target: Target,
+    *,
+    clock: Clock,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    on_page: PageCallback | None = None,
+) -> CollectReport:
+    """One pass for one target; a backfill (since/until) never moves the live cursor."""
+    report = CollectReport(source=source, target=target.brand)
+    backfill = since is not None or until is not None
+    with session_scope(engine) as session:
+        cursor = None if backfill else load_cursor(session, source, target.brand)
+    is_brand_post = brand_post_checker(target)
+    try:
+        for page in collector.collect(target, cursor, since=since, until=until):
+            now = clock()
+            with session_scope(engine) as session:
+                result = upsert_posts(
+                    session,
+                    page.posts,
+                    brand_of=lambda p: p.brand or target.brand,
+                    is_brand_post=is_brand_post,
+                    now=now,
+                )
+                for skipped in page.skipped:
+                    keep_skipped_page(
+                        session, source, target.brand, skipped.where, skipped.reason,
+                        skipped.raw_body, now,
+                    )
+                if not backfill:
+                    save_cursor(session, source, target.brand, page.cursor, now)
+            report.pages += 1
+            report.result += result
+            report.skipped_pages += len(page.skipped)
+            report.notes.extend(page.notes)
+            for note in page.notes:
+                log.info("%s/%s: %s", source, target.brand, note)
+            for skipped in page.skipped:
+                log.warning("%s/%s: skipped %s: %s", source, target.brand, skipped.where, skipped.reason)
+            if on_page is not None:
+                on_page(source, page, result)
+    except AuthError as exc:
+        report.error, report.auth_failed = f"authentication failed: {exc}", True
+    except SourceError as exc:
+        report.error = f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # a bug in one source must not stop the others; it is recorded
+        log.exception("%s/%s: unexpected error", source, target.brand)
+        report.error = f"unexpected {type(exc).__name__}: {exc}"
+    _record_health(engine, report, clock())
+    return report
+
+
+def _record_health(engine: Engine, report: CollectReport, now: datetime) -> None:
+    with session_scope(engine) as session:
+        if report.ok:
+            before = record_success(session, report.source, report.target, report.result.inserted, now)
+            if before != "ok":
+                log.info("%s/%s: recovered (was %s)", report.source, report.target, before)
+        else:
+            before = record_failure(
+                session, report.source, report.target, report.error or "", now, auth=report.auth_failed
+            )
+            state = "auth_error" if report.auth_failed else "failing"
+            if before != state:  # log on state change only, like a coordinator would
+                log.warning("%s/%s: %s", report.source, report.target, report.error)
+
+
+def collect(
+    engine: Engine,
+    settings: Settings,
+    *,
+    clock: Clock,
+    sources: Sequence[str] | None = None,
+    brand: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    on_page: PageCallback | None = None,
+) -> list[CollectReport]:
+    """One pass over the enabled sources (or ``sources``), for every brand (or ``brand``)."""
+    names = list(sources) if sources else settings.enabled_sources
+    reports: list[CollectReport] = []
+    for source in names:
+        if source not in settings.source_settings:
+            raise ValueError(f"source {source!r} is not configured under sources")
+        targets = [t for t in settings.targets.get(source, []) if _wanted(t, brand)]
+        if not targets:
+            continue
+        collector = _make_collector(settings, source, clock, sleep)
+        for target in targets:
+            report = run_target(
+                engine, collector, source, target, clock=clock, since=since, until=until, on_page=on_page
+            )
+            reports.append(report)
+            if report.auth_failed:
+                break  # the same credentials serve every target of this source
+    return reports
+
+
+def _wanted(target: Target, brand: str | None) -> bool:
+    if brand is None:
+        return True
+    wanted = brand.lower()
+    return target.brand.lower() == wanted or (target.owner or "").lower() == wanted

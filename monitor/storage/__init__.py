@@ -1,0 +1,1 @@
+"""Storage: SQLModel tables, engine set-up, migrations and the repository functions."""

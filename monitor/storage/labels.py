@@ -1,0 +1,86 @@
+"""Sentiment labels: the unlabeled backlog and saving the classifier's predictions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlmodel import Session
+
+from monitor.storage.mentions import IMPORT_MODEL_NAME
+from monitor.storage.models import Mention, SentimentLabel
+
+
+@dataclass(frozen=True)
+class LabelRecord:
+    """One label to store: the mention, the class (None when skipped) and its scores."""
+
+    mention_id: int
+    label: str | None
+    confidence: float | None
+    scores: dict[str, float] | None
+    skipped_reason: str | None = None
+
+
+def backlog_query(relabel_model: str | None = None, after_id: int = 0, limit: int = 1000):  # type: ignore[no-untyped-def]
+    """Mentions without a label (or, with ``relabel_model``, labeled by another model)."""
+    stmt = (
+        select(Mention.id, Mention.text)
+        .outerjoin(SentimentLabel, SentimentLabel.mention_id == Mention.id)
+        .where(Mention.id > after_id)
+    )
+    if relabel_model is None:
+        stmt = stmt.where(SentimentLabel.mention_id.is_(None))  # type: ignore[union-attr]
+    else:
+        stmt = stmt.where(
+            (SentimentLabel.mention_id.is_(None))  # type: ignore[union-attr]
+            | (
+                (SentimentLabel.model_name != relabel_model)
+                & (SentimentLabel.model_name != IMPORT_MODEL_NAME)
+            )
+        )
+    return stmt.order_by(Mention.id).limit(limit)
+
+
+def fetch_backlog(
+    session: Session, *, after_id: int = 0, limit: int = 1000, relabel_model: str | None = None
+) -> list[tuple[int, str]]:
+    """A batch of (mention id, text) to label, in id order from ``after_id``."""
+    rows = session.execute(backlog_query(relabel_model, after_id, limit))
+    return [(int(r.id), str(r.text)) for r in rows]
+
+
+def count_backlog(session: Session, relabel_model: str | None = None) -> int:
+    """How many mentions wait for a label."""
+    sub = backlog_query(relabel_model, 0, 2**62).subquery()
+    return int(session.execute(select(func.count()).select_from(sub)).scalar_one())
+
+
+def save_labels(
+    session: Session,
+    records: Sequence[LabelRecord],
+    *,
+    model_name: str,
+    model_revision: str | None,
+    now: datetime,
+) -> None:
+    """Store labels (replacing older ones) and copy each onto its mention for fast queries."""
+    for rec in records:
+        row = session.get(SentimentLabel, rec.mention_id)
+        if row is None:
+            row = SentimentLabel(mention_id=rec.mention_id, model_name=model_name, labeled_at=now)
+        scores = rec.scores or {}
+        row.label, row.confidence = rec.label, rec.confidence
+        row.score_negative = scores.get("negative")
+        row.score_neutral = scores.get("neutral")
+        row.score_positive = scores.get("positive")
+        row.model_name, row.model_revision = model_name, model_revision
+        row.skipped_reason, row.labeled_at = rec.skipped_reason, now
+        session.add(row)
+        session.execute(
+            update(Mention)
+            .where(Mention.id == rec.mention_id)
+            .values(sentiment=rec.label, sentiment_confidence=rec.confidence)
+        )

@@ -1,0 +1,236 @@
+"""Idempotent batch upsert of posts on (source, external_id), and mention queries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from monitor.posts import MAX_TEXT_CHARS, Post
+from monitor.storage.models import Mention, SentimentLabel
+
+IMPORT_MODEL_NAME = "import"
+_CHUNK = 500
+# Fields whose change means the source edited the post: the row is updated, others are kept.
+_MUTABLE = ("text", "author_followers", "rating", "url", "lang")
+
+
+@dataclass
+class UpsertResult:
+    """What one batch did: new rows, edited rows, and rows already stored as they are."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __iadd__(self, other: UpsertResult) -> UpsertResult:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        return self
+
+
+def _clean_text(text: str) -> str:
+    # PostgreSQL rejects NUL in text; a huge post is cut rather than failing the whole page.
+    text = text.replace("\x00", "\ufffd")
+    return text[:MAX_TEXT_CHARS]
+
+
+def post_to_row(post: Post, brand: str, is_brand_post: bool, now: datetime) -> dict[str, Any]:
+    """The mention column values for ``post``."""
+    raw = dict(post.raw)
+    if len(post.text) > MAX_TEXT_CHARS:
+        raw["_truncated_from_chars"] = len(post.text)
+    return {
+        "source": post.source,
+        "external_id": post.external_id,
+        "brand": brand,
+        "author": post.author[:256],
+        "author_id": post.author_id,
+        "author_followers": post.author_followers,
+        "text": _clean_text(post.text),
+        "url": post.url,
+        "created_at": post.created_at,
+        "collected_at": now,
+        "updated_at": now,
+        "in_reply_to": post.in_reply_to,
+        "thread_id": post.thread_id or post.external_id,
+        "subreddit": post.subreddit,
+        "is_brand_post": is_brand_post,
+        "rating": post.rating,
+        "lang": post.lang,
+        "raw": raw,
+    }
+
+
+def _insert_ignoring_conflicts(session: Session, rows: list[dict[str, Any]]) -> None:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        stmt: Any = postgresql.insert(Mention).on_conflict_do_nothing(
+            index_elements=["source", "external_id"]
+        )
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(Mention).on_conflict_do_nothing(
+            index_elements=["source", "external_id"]
+        )
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(dialect)
+    session.execute(stmt, rows)
+
+
+def upsert_posts(
+    session: Session,
+    posts: Sequence[Post],
+    *,
+    brand_of: Callable[[Post], str],
+    is_brand_post: Callable[[Post], bool],
+    now: datetime,
+) -> UpsertResult:
+    """Insert new posts, update edited ones, leave identical ones untouched.
+
+    Runs inside the caller's transaction, so a page and its cursor commit together.
+    """
+    result = UpsertResult()
+    unique: dict[tuple[str, str], Post] = {}
+    for post in posts:
+        unique[(post.source, post.external_id)] = post  # the last copy in a page wins
+    items = list(unique.items())
+    for start in range(0, len(items), _CHUNK):
+        chunk = dict(items[start : start + _CHUNK])
+        result += _upsert_chunk(session, chunk, brand_of, is_brand_post, now)
+    return result
+
+
+def _upsert_chunk(
+    session: Session,
+    chunk: dict[tuple[str, str], Post],
+    brand_of: Callable[[Post], str],
+    is_brand_post: Callable[[Post], bool],
+    now: datetime,
+) -> UpsertResult:
+    result = UpsertResult()
+    cols = [Mention.id, Mention.source, Mention.external_id, *(getattr(Mention, f) for f in _MUTABLE)]
+    existing = {
+        (r.source, r.external_id): r
+        for r in session.execute(
+            select(*cols).where(tuple_(Mention.source, Mention.external_id).in_(list(chunk)))
+        )
+    }
+    new_rows = []
+    for key, post in chunk.items():
+        row = post_to_row(post, brand_of(post), is_brand_post(post), now)
+        old = existing.get(key)
+        if old is None:
+            new_rows.append(row)
+            continue
+        changed = {f: row[f] for f in _MUTABLE if getattr(old, f) != row[f]}
+        if not changed:
+            result.unchanged += 1
+            continue
+        changed.update(updated_at=now, raw=row["raw"])
+        if "text" in changed:
+            # An edited post must be labeled again; an imported label stays with its import.
+            changed.update(sentiment=None, sentiment_confidence=None)
+            session.execute(
+                delete(SentimentLabel).where(
+                    SentimentLabel.mention_id == old.id,
+                    SentimentLabel.model_name != IMPORT_MODEL_NAME,
+                )
+            )
+        session.execute(update(Mention).where(Mention.id == old.id).values(**changed))
+        result.updated += 1
+    if new_rows:
+        _insert_ignoring_conflicts(session, new_rows)
+        result.inserted += len(new_rows)
+    _store_imported_labels(session, chunk, now)
+    return result
+
+
+def _store_imported_labels(
+    session: Session, chunk: dict[tuple[str, str], Post], now: datetime
+) -> None:
+    """Posts that arrive labeled keep their label; the classifier then leaves them alone."""
+    labeled = {k: p for k, p in chunk.items() if p.sentiment is not None}
+    if not labeled:
+        return
+    ids = dict(
+        ((r.source, r.external_id), r.id)
+        for r in session.execute(
+            select(Mention.id, Mention.source, Mention.external_id).where(
+                tuple_(Mention.source, Mention.external_id).in_(list(labeled))
+            )
+        )
+    )
+    for key, post in labeled.items():
+        mention_id = ids[key]
+        confidence = 1.0 if post.confidence is None else post.confidence
+        label = session.get(SentimentLabel, mention_id)
+        if label is not None and label.label == post.sentiment and label.confidence == confidence:
+            continue
+        if label is None:
+            label = SentimentLabel(mention_id=mention_id, model_name=IMPORT_MODEL_NAME, labeled_at=now)
+        label.label, label.confidence = post.sentiment, confidence
+        label.model_name, label.model_revision, label.labeled_at = IMPORT_MODEL_NAME, None, now
+        label.score_negative = label.score_neutral = label.score_positive = None
+        label.skipped_reason = None
+        session.add(label)
+        session.execute(
+            update(Mention)
+            .where(Mention.id == mention_id)
+            .values(sentiment=post.sentiment, sentiment_confidence=confidence)
+        )
+
+
+def mention_by_key(session: Session, source: str, external_id: str) -> Mention | None:
+    """The mention stored as ``SOURCE:EXTERNAL_ID``, if any."""
+    stmt = select(Mention).where(Mention.source == source, Mention.external_id == external_id)
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def count_mentions(session: Session) -> int:
+    """All stored mentions."""
+    return int(session.execute(select(func.count()).select_from(Mention)).scalar_one())
+
+
+@dataclass(frozen=True)
+class MentionFilter:
+    """Filters of ``monitor mentions``; every field optional."""
+
+    brands: Sequence[str] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    sentiment: str | None = None
+    source: str | None = None
+    search: str | None = None
+    inbound_only: bool = True
+    limit: int = 50
+
+
+def recent_mentions(session: Session, flt: MentionFilter) -> list[Mention]:
+    """Mentions newest first, served by the (brand, sentiment, created_at) index."""
+    stmt = select(Mention)
+    if flt.brands:
+        stmt = stmt.where(Mention.brand.in_(list(flt.brands)))  # type: ignore[attr-defined]
+    if flt.sentiment:
+        stmt = stmt.where(Mention.sentiment == flt.sentiment)
+    if flt.since:
+        stmt = stmt.where(Mention.created_at >= flt.since)
+    if flt.until:
+        stmt = stmt.where(Mention.created_at < flt.until)
+    if flt.source:
+        stmt = stmt.where(Mention.source == flt.source)
+    if flt.inbound_only:
+        stmt = stmt.where(Mention.is_brand_post.is_(False))  # type: ignore[attr-defined]
+    if flt.search:
+        like = f"%{flt.search.lower()}%"
+        stmt = stmt.where(
+            or_(func.lower(Mention.text).like(like), func.lower(Mention.author).like(like))
+        )
+    stmt = stmt.order_by(Mention.created_at.desc(), Mention.id.desc()).limit(flt.limit)  # type: ignore[union-attr,attr-defined]
+    return list(session.execute(stmt).scalars())
+

@@ -1,0 +1,193 @@
+"""The tables: mentions, sentiment labels, checkpoints, health, KPIs, resolutions, alerts, digests."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from monitor.storage.types import UTCDateTime
+
+
+def _utc(nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class Mention(SQLModel, table=True):
+    """A post collected for a brand or competitor; unique per (source, external_id)."""
+
+    __tablename__ = "mention"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_mention_source_external_id"),
+        # recent inbound mentions of a brand, newest first (mentions --since, KPI day scans)
+        Index("ix_mention_brand_created", "brand", "created_at"),
+        # "recent negative mentions": brand + label + time, read newest first
+        Index("ix_mention_brand_sentiment_created", "brand", "sentiment", "created_at"),
+        # thread look-ups for reply matching and follow-ups
+        Index("ix_mention_source_thread", "source", "thread_id"),
+        Index("ix_mention_source_in_reply_to", "source", "in_reply_to"),
+        Index("ix_mention_created", "created_at"),
+    )
+
+    # BIGINT on PostgreSQL for growth; INTEGER on SQLite, where only that is the rowid alias.
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    )
+    source: str = Field(max_length=32)
+    external_id: str = Field(max_length=128)
+    brand: str = Field(max_length=128)
+    author: str = Field(max_length=256)
+    author_id: str | None = Field(default=None, max_length=128)
+    author_followers: int | None = Field(default=None, sa_column=Column(BigInteger()))
+    text: str = Field(sa_column=Column(Text(), nullable=False))
+    url: str | None = Field(default=None, sa_column=Column(Text()))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    collected_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    in_reply_to: str | None = Field(default=None, max_length=128)
+    thread_id: str | None = Field(default=None, max_length=128)
+    subreddit: str | None = Field(default=None, max_length=128)
+    is_brand_post: bool = False
+    rating: int | None = None
+    lang: str | None = Field(default=None, max_length=16)
+    # The current label, copied from sentiment_label so that "recent negatives" is one index
+    # range scan at millions of rows instead of a join.
+    sentiment: str | None = Field(default=None, max_length=16)
+    sentiment_confidence: float | None = None
+    raw: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON(), nullable=False))
+
+
+class SentimentLabel(SQLModel, table=True):
+    """The classifier's (or an import's) label for one mention; one current label each."""
+
+    __tablename__ = "sentiment_label"
+
+    mention_id: int = Field(primary_key=True, foreign_key="mention.id", ondelete="CASCADE")
+    label: str | None = Field(default=None, max_length=16)
+    confidence: float | None = None
+    score_negative: float | None = None
+    score_neutral: float | None = None
+    score_positive: float | None = None
+    model_name: str = Field(max_length=256)
+    model_revision: str | None = Field(default=None, max_length=128)
+    skipped_reason: str | None = Field(default=None, max_length=256)
+    labeled_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Checkpoint(SQLModel, table=True):
+    """A source's JSON cursor for one query key (the target brand), saved with its rows."""
+
+    __tablename__ = "checkpoint"
+
+    source: str = Field(primary_key=True, max_length=32)
+    query_key: str = Field(primary_key=True, max_length=256)
+    cursor: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class SourceHealth(SQLModel, table=True):
+    """Last success, last error and consecutive failures of one source and target."""
+
+    __tablename__ = "source_health"
+
+    source: str = Field(primary_key=True, max_length=32)
+    query_key: str = Field(primary_key=True, max_length=256)
+    state: str = Field(default="ok", max_length=16)  # ok | failing | auth_error
+    last_success_at: datetime | None = _utc()
+    last_error_at: datetime | None = _utc()
+    last_error: str | None = Field(default=None, sa_column=Column(Text()))
+    consecutive_failures: int = 0
+    posts_last_run: int = 0
+    posts_total: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
+
+
+class SkippedPageRecord(SQLModel, table=True):
+    """A page a collector could not parse, kept with its raw body for inspection."""
+
+    __tablename__ = "skipped_page"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=32)
+    query_key: str = Field(max_length=256)
+    where: str = Field(sa_column=Column(Text(), nullable=False))
+    reason: str = Field(sa_column=Column(Text(), nullable=False))
+    raw_body: str = Field(sa_column=Column(Text(), nullable=False))
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Complaint(SQLModel, table=True):
+    """Scorer output per complaint: the state behind the unanswered queue, rebuilt on scoring."""
+
+    __tablename__ = "complaint"
+    __table_args__ = (Index("ix_complaint_brand_open", "brand", "answered", "created_at"),)
+
+    mention_id: int = Field(primary_key=True, foreign_key="mention.id", ondelete="CASCADE")
+    brand: str = Field(max_length=128)
+    source: str = Field(max_length=32)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    reason: str = Field(sa_column=Column(Text(), nullable=False))
+    answered: bool = False
+    first_response_at: datetime | None = _utc()
+    brand_replies: int = 0
+    resolved_at: datetime | None = _utc()
+    resolution_kind: str | None = Field(default=None, max_length=32)
+    scored_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class DailyKpi(SQLModel, table=True):
+    """One day's KPIs for a brand and a source (or ``all``), as defined in docs/kpis.md."""
+
+    __tablename__ = "daily_kpi"
+    __table_args__ = (UniqueConstraint("brand", "source", "day", name="uq_daily_kpi"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    brand: str = Field(max_length=128)
+    source: str = Field(max_length=32)
+    day: date
+    values: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON(), nullable=False))
+    computed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Resolution(SQLModel, table=True):
+    """A complaint the team marked resolved by hand (``monitor resolve``)."""
+
+    __tablename__ = "resolution"
+
+    mention_id: int = Field(primary_key=True, foreign_key="mention.id", ondelete="CASCADE")
+    resolved_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    note: str | None = Field(default=None, sa_column=Column(Text()))
+    marked_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class AlertSent(SQLModel, table=True):
+    """An alert that fired; its unique key makes each fire once, across restarts."""
+
+    __tablename__ = "alert_sent"
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_key: str = Field(max_length=256, unique=True)
+    kind: str = Field(max_length=32)
+    brand: str = Field(max_length=128)
+    message: str = Field(sa_column=Column(Text(), nullable=False))
+    fired_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    delivered_at: datetime | None = _utc()
+    delivery_error: str | None = Field(default=None, sa_column=Column(Text()))
+
+
+class DigestRun(SQLModel, table=True):
+    """A digest built for a brand and day; ``sent_at`` makes it go out once."""
+
+    __tablename__ = "digest_run"
+    __table_args__ = (UniqueConstraint("brand", "day", name="uq_digest_brand_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    brand: str = Field(max_length=128)
+    day: date
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    html_path: str | None = Field(default=None, sa_column=Column(Text()))
+    sent_at: datetime | None = _utc()
+    channels: str | None = Field(default=None, max_length=64)
+    error: str | None = Field(default=None, sa_column=Column(Text()))
