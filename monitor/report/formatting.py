@@ -1,0 +1,117 @@
+"""Human formatting shared by the HTML, text and Slack renderings (numbers, times, links)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from monitor.report.model import KpiLine
+
+#: Shown for a KPI with nothing to measure (``None``), so it never reads as 0.
+MISSING = "—"
+
+#: Longest post excerpt put into a digest; the link leads to the full post.
+EXCERPT_CHARS = 400
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def format_number(value: float, decimals: int = 1) -> str:
+    """Format with thousands separators, dropping the decimals of whole numbers."""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.{decimals}f}"
+
+
+def format_minutes(minutes: float) -> str:
+    """Render a duration given in minutes as ``42 min``, ``3 h 05 min`` or ``2 d 4 h``."""
+    total = round(minutes)
+    if total < 60:
+        return f"{total} min"
+    hours, mins = divmod(total, 60)
+    if hours < 24:
+        return f"{hours} h {mins:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """Render a KPI value in its unit; ``None`` becomes an em dash."""
+    if value is None:
+        return MISSING
+    if unit == "rate":
+        return f"{100 * value:.1f}%"
+    if unit == "pct":
+        return f"{value:.1f}%"
+    if unit == "min":
+        return format_minutes(value)
+    return format_number(value)
+
+
+def format_change(change: float | None, unit: str) -> str:
+    """Render a day-over-day difference with its sign (rates and percentages in points)."""
+    if change is None:
+        return MISSING
+    if unit == "rate":
+        return f"{100 * change:+.1f} pp"
+    if unit == "pct":
+        return f"{change:+.1f} pp"
+    if unit == "min":
+        sign = "+" if change >= 0 else "−"
+        return f"{sign}{format_minutes(abs(change))}"
+    return f"{change:+,.0f}" if float(change).is_integer() else f"{change:+,.1f}"
+
+
+def change_direction(kpi: KpiLine) -> str:
+    """Classify the change as ``good``, ``bad`` or ``neutral`` for colouring."""
+    change = kpi.change_vs_prev_day
+    if change is None or change == 0 or kpi.higher_is_better is None:
+        return "neutral"
+    return "good" if (change > 0) == kpi.higher_is_better else "bad"
+
+
+def status_word(met: bool | None) -> str:
+    """The word shown for a target outcome: met, missed, or a dash without a target."""
+    if met is None:
+        return MISSING
+    return "MET" if met else "MISSED"
+
+
+def local_time(moment: datetime, tz: ZoneInfo) -> str:
+    """Format an aware UTC datetime in the brand time zone, with the zone abbreviation."""
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def safe_url(url: str | None) -> str | None:
+    """Return the URL when it is a plain http(s) link fit for ``href``, else ``None``.
+
+    Anything else (``javascript:``, ``data:``, relative paths, control characters) is only
+    ever shown as text, so a hostile post cannot smuggle a script link into the digest.
+    """
+    if not url:
+        return None
+    url = url.strip()
+    if _CONTROL.search(url) or any(ch.isspace() for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """Collapse whitespace and control characters and cut long text with an ellipsis."""
+    flat = " ".join(_CONTROL.sub(" ", text).split())
+    if len(flat) <= limit:
+        return flat
+    return flat[: limit - 1].rstrip() + "…"
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """Squash text to a single safe header/subject line (no CR/LF)."""
+    return excerpt(text, limit)
