@@ -1,0 +1,103 @@
+"""Pure customer-care scoring: complaints, daily KPIs, the unanswered queue, alerts, targets.
+
+Nothing here touches storage or the clock: callers pass mention facts and ``now``.
+Definitions: docs/kpis.md.
+"""
+
+from monitor.scoring.alerts import (
+    NEGATIVE_SPIKE,
+    OVERDUE_COMPLAINT,
+    Alert,
+    SpikeCheck,
+    overdue_alerts,
+    overdue_alerts_from,
+    spike_alert,
+    spike_check,
+)
+from monitor.scoring.complaints import (
+    RESOLVED_BY_AUTHOR,
+    RESOLVED_BY_SILENCE,
+    RESOLVED_MANUAL,
+    Complaint,
+    analyze_complaints,
+    analyze_view,
+    complaint_reason,
+)
+from monitor.scoring.days import day_bounds, local_day
+from monitor.scoring.kpis import (
+    ALL_SOURCES,
+    COUNT_KEYS,
+    KPI_KEYS,
+    MINUTE_KEYS,
+    PERCENT_KEYS,
+    RATE_KEYS,
+    KpiRow,
+    daily_kpis,
+    daily_kpis_many,
+    kpis_from_view,
+    period_kpis,
+)
+from monitor.scoring.model import BrandProfile, ManualResolution, MentionFacts, ScoringParams
+from monitor.scoring.targets import (
+    Target,
+    TargetCheck,
+    check_targets,
+    parse_targets,
+    period_range,
+    previous_range,
+    target_checks,
+)
+from monitor.scoring.threads import BrandView
+from monitor.scoring.unanswered import (
+    QueueItem,
+    priority,
+    queue_from_complaints,
+    unanswered_queue,
+)
+
+__all__ = [
+    "ALL_SOURCES",
+    "COUNT_KEYS",
+    "KPI_KEYS",
+    "MINUTE_KEYS",
+    "NEGATIVE_SPIKE",
+    "OVERDUE_COMPLAINT",
+    "PERCENT_KEYS",
+    "RATE_KEYS",
+    "RESOLVED_BY_AUTHOR",
+    "RESOLVED_BY_SILENCE",
+    "RESOLVED_MANUAL",
+    "Alert",
+    "BrandProfile",
+    "BrandView",
+    "Complaint",
+    "KpiRow",
+    "ManualResolution",
+    "MentionFacts",
+    "QueueItem",
+    "ScoringParams",
+    "SpikeCheck",
+    "Target",
+    "TargetCheck",
+    "analyze_complaints",
+    "analyze_view",
+    "check_targets",
+    "complaint_reason",
+    "daily_kpis",
+    "daily_kpis_many",
+    "day_bounds",
+    "kpis_from_view",
+    "local_day",
+    "overdue_alerts",
+    "overdue_alerts_from",
+    "parse_targets",
+    "period_kpis",
+    "period_range",
+    "previous_range",
+    "priority",
+    "queue_from_complaints",
+    "spike_alert",
+    "spike_check",
+    "target_checks",
+    "unanswered_queue",
+]
