@@ -45,6 +45,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
+            # 64 MiB page cache: index upkeep at millions of rows stays in memory.
+            cur.execute("PRAGMA cache_size=-65536")
             cur.close()
 
         return engine

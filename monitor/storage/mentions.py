@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -68,6 +68,23 @@ def post_to_row(post: Post, brand: str, is_brand_post: bool, now: datetime) -> d
     }
 
 
+def keys_clause(keys: Sequence[tuple[str, str]]) -> ColumnElement[bool]:
+    """``(source, external_id) IN keys`` written per source, so SQLite uses the unique index.
+
+    SQLite answers a row-value ``IN (VALUES ...)`` with a full index scan; one
+    ``source = ? AND external_id IN (...)`` per source is an index search per key.
+    """
+    by_source: dict[str, list[str]] = {}
+    for source, external_id in keys:
+        by_source.setdefault(source, []).append(external_id)
+    return or_(
+        *(
+            and_(Mention.source == source, Mention.external_id.in_(ids))  # type: ignore[attr-defined]
+            for source, ids in by_source.items()
+        )
+    )
+
+
 def _insert_ignoring_conflicts(session: Session, rows: list[dict[str, Any]]) -> None:
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
@@ -118,7 +135,7 @@ def _upsert_chunk(
     existing = {
         (r.source, r.external_id): r
         for r in session.execute(
-            select(*cols).where(tuple_(Mention.source, Mention.external_id).in_(list(chunk)))
+            select(*cols).where(keys_clause(list(chunk)))
         )
     }
     new_rows = []
@@ -162,7 +179,7 @@ def _store_imported_labels(
         ((r.source, r.external_id), r.id)
         for r in session.execute(
             select(Mention.id, Mention.source, Mention.external_id).where(
-                tuple_(Mention.source, Mention.external_id).in_(list(labeled))
+                keys_clause(list(labeled))
             )
         )
     )
