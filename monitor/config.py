@@ -320,19 +320,10 @@ def parse_config(
         raise ConfigError(path, ["(top level): expected a mapping of keys"])
     raw = expand_env(raw, os.environ if env is None else env, (), problems)
     config = _validate(MonitorConfig, raw, (), problems)
+    raw_sources = raw.get("sources") if isinstance(raw.get("sources"), dict) else {}
+    source_settings = _validate_sources(raw_sources, problems)
     if config is None:
         raise ConfigError(path, problems)
-
-    source_settings: dict[str, SourceSettings] = {}
-    for name, data in config.sources.items():
-        try:
-            cls = collector_class(name)
-        except RegistryError as exc:
-            problems.append(f"sources.{name}: {exc}")
-            continue
-        settings = _validate(cls.settings_model, data, ("sources", name), problems)
-        if settings is not None:
-            source_settings[name] = settings
 
     targets: dict[str, list[Target]] = {name: [] for name in source_settings}
     seen_brands: set[str] = set()
@@ -357,6 +348,21 @@ def parse_config(
         raise ConfigError(path, problems)
     _resolve_model_path(config, path)
     return Settings(config=config, path=path, source_settings=source_settings, targets=targets)
+
+
+def _validate_sources(raw_sources: dict[str, Any], problems: list[str]) -> dict[str, SourceSettings]:
+    """Each ``sources.<name>`` against its collector's settings model."""
+    source_settings: dict[str, SourceSettings] = {}
+    for name, data in raw_sources.items():
+        try:
+            cls = collector_class(str(name))
+        except RegistryError as exc:
+            problems.append(f"sources.{name}: {exc}")
+            continue
+        settings = _validate(cls.settings_model, data, ("sources", name), problems)
+        if settings is not None:
+            source_settings[str(name)] = settings
+    return source_settings
 
 
 def _brand_and_competitors(

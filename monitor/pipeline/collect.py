@@ -74,7 +74,8 @@ def run_target(
     report = CollectReport(source=source, target=target.brand)
     backfill = since is not None or until is not None
     with session_scope(engine) as session:
-        cursor = None if backfill else load_cursor(session, source, target.brand)
+        # A backfill reads the cursor too (the X read budget lives there) but never saves it.
+        cursor = load_cursor(session, source, target.brand)
     is_brand_post = brand_post_checker(target)
     try:
         for page in collector.collect(target, cursor, since=since, until=until):

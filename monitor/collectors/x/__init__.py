@@ -1,0 +1,1 @@
+"""X / Twitter source: API v2 read through tweepy's Client."""
