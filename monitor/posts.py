@@ -54,3 +54,9 @@ class Post:
 
 
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
+
+
+def clean_text(text: str) -> str:
+    """Text safe to store anywhere: lone surrogates (broken emoji) become U+FFFD, NUL too."""
+    text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text.replace("\x00", "\ufffd")

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from monitor.posts import MAX_TEXT_CHARS, Post
+from monitor.posts import MAX_TEXT_CHARS, Post, clean_text
 from monitor.storage.models import Mention, SentimentLabel
 
 IMPORT_MODEL_NAME = "import"
@@ -36,9 +36,8 @@ class UpsertResult:
 
 
 def _clean_text(text: str) -> str:
-    # PostgreSQL rejects NUL in text; a huge post is cut rather than failing the whole page.
-    text = text.replace("\x00", "\ufffd")
-    return text[:MAX_TEXT_CHARS]
+    # PostgreSQL rejects NUL and lone surrogates; a huge post is cut rather than failing a page.
+    return clean_text(text)[:MAX_TEXT_CHARS]
 
 
 def post_to_row(post: Post, brand: str, is_brand_post: bool, now: datetime) -> dict[str, Any]:

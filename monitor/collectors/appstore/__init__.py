@@ -1,0 +1,1 @@
+"""App Store source: customer reviews and developer responses (App Store Connect API)."""
