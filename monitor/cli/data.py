@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,15 +13,19 @@ from monitor.cli.common import (
     ConfigOpt,
     DbOpt,
     JsonOpt,
+    UsageError,
     console,
     context,
     db_url,
+    err_console,
     handle_errors,
     parse_time,
     print_json,
 )
 from monitor.collectors.base import Page
+from monitor.importer import ImportFileError
 from monitor.pipeline.collect import collect as run_collect
+from monitor.pipeline.importing import import_file
 from monitor.storage.db import make_engine
 from monitor.storage.mentions import UpsertResult
 from monitor.storage.migrate import upgrade
@@ -30,6 +35,7 @@ def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
     app.command("init")(init)
     app.command("collect")(collect)
+    app.command("import")(import_)
 
 
 @handle_errors
@@ -49,10 +55,16 @@ def init(config: ConfigOpt = None, db: DbOpt = None) -> None:
 def collect(
     config: ConfigOpt = None,
     db: DbOpt = None,
-    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="only this source")] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="only this source")
+    ] = None,
     brand: Annotated[str | None, typer.Option("--brand", "-b", help="only this brand")] = None,
-    since: Annotated[str | None, typer.Option(help="backfill from this time (cursor untouched)")] = None,
-    until: Annotated[str | None, typer.Option(help="backfill up to this time (cursor untouched)")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="backfill from this time (cursor untouched)")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="backfill up to this time (cursor untouched)")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Run one collection pass over the enabled sources."""
@@ -81,8 +93,14 @@ def collect(
             progress.update(task, description=f"collecting {src}", **totals)
 
         reports = run_collect(
-            engine, settings, clock=ctx.now, sources=source, brand=brand,
-            since=start, until=end, on_page=on_page,
+            engine,
+            settings,
+            clock=ctx.now,
+            sources=source,
+            brand=brand,
+            since=start,
+            until=end,
+            on_page=on_page,
         )
     rows = [
         {
@@ -107,9 +125,54 @@ def collect(
         for r in rows:
             status = r["error"] or ("; ".join(r["notes"]) if r["notes"] else "ok")
             table.add_row(
-                str(r["source"]), str(r["target"]), str(r["pages"]), str(r["inserted"]),
-                str(r["updated"]), str(r["unchanged"]), str(r["skipped_pages"]), str(status),
+                str(r["source"]),
+                str(r["target"]),
+                str(r["pages"]),
+                str(r["inserted"]),
+                str(r["updated"]),
+                str(r["unchanged"]),
+                str(r["skipped_pages"]),
+                str(status),
             )
         console.print(table)
     if any(r.error for r in reports):
+        raise typer.Exit(1)
+
+
+@handle_errors
+def import_(
+    file: Annotated[Path, typer.Argument(help="JSONL or CSV of posts (docs/import-format.md)")],
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import posts from a file; bad rows are reported as FILE:LINE: reason and skipped."""
+    ctx = context(config, db)
+    settings, engine = ctx.settings, ctx.engine
+
+    def show(problem: str) -> None:
+        if not as_json:
+            err_console.print(problem, markup=False, highlight=False)
+
+    try:
+        report = import_file(engine, settings, file, clock=ctx.now, on_problem=show)
+    except ImportFileError as exc:
+        raise UsageError(str(exc)) from None
+    doc = {
+        "file": str(file),
+        "lines": report.lines,
+        "inserted": report.result.inserted,
+        "updated": report.result.updated,
+        "unchanged": report.result.unchanged,
+        "problems": report.problems,
+    }
+    if as_json:
+        print_json(doc)
+    else:
+        console.print(
+            f"{file}: {report.result.inserted} new, {report.result.updated} updated, "
+            f"{report.result.unchanged} unchanged, {len(report.problems)} rows skipped",
+            markup=False,
+        )
+    if report.problems:
         raise typer.Exit(1)
