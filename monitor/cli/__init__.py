@@ -7,7 +7,7 @@ import os
 
 import typer
 
-from monitor.cli import data, queries
+from monitor.cli import data, digest, queries, run, scoring, sentiment
 
 app = typer.Typer(
     name="monitor",
@@ -18,6 +18,10 @@ app = typer.Typer(
 )
 data.register(app)
 queries.register(app)
+sentiment.register(app)
+run.register(app)
+scoring.register(app)
+digest.register(app)
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -27,6 +27,7 @@ from monitor.storage.sources import (
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 PageCallback = Callable[[str, Page, UpsertResult], None]
+StopCheck = Callable[[], bool]
 
 
 @dataclass
@@ -41,6 +42,7 @@ class CollectReport:
     notes: list[str] = field(default_factory=list)
     error: str | None = None
     auth_failed: bool = False
+    stopped: bool = False  # asked to stop between pages; the rest is read next time
 
     @property
     def ok(self) -> bool:
@@ -69,16 +71,23 @@ def run_target(
     since: datetime | None = None,
     until: datetime | None = None,
     on_page: PageCallback | None = None,
+    should_stop: StopCheck | None = None,
 ) -> CollectReport:
-    """One pass for one target; a backfill (since/until) never moves the live cursor."""
+    """One pass for one target; a backfill (since/until) never moves the live cursor.
+
+    ``should_stop`` is asked after each committed page: True ends the pass there, which is
+    safe because every page is stored together with its cursor.
+    """
     report = CollectReport(source=source, target=target.brand)
     backfill = since is not None or until is not None
     with session_scope(engine) as session:
         # A backfill reads the cursor too (the X read budget lives there) but never saves it.
         cursor = load_cursor(session, source, target.brand)
     is_brand_post = brand_post_checker(target)
+    pages: Iterator[Page] | None = None
     try:
-        for page in collector.collect(target, cursor, since=since, until=until):
+        pages = collector.collect(target, cursor, since=since, until=until)
+        for page in pages:
             now = clock()
             with session_scope(engine) as session:
                 result = upsert_posts(
@@ -105,6 +114,9 @@ def run_target(
                 log.warning("%s/%s: skipped %s: %s", source, target.brand, skipped.where, skipped.reason)
             if on_page is not None:
                 on_page(source, page, result)
+            if should_stop is not None and should_stop():
+                report.stopped = True
+                break
     except AuthError as exc:
         report.error, report.auth_failed = f"authentication failed: {exc}", True
     except SourceError as exc:
@@ -112,6 +124,10 @@ def run_target(
     except Exception as exc:  # a bug in one source must not stop the others; it is recorded
         log.exception("%s/%s: unexpected error", source, target.brand)
         report.error = f"unexpected {type(exc).__name__}: {exc}"
+    finally:
+        close = getattr(pages, "close", None)
+        if close is not None:
+            close()  # a generator left between pages releases its connection now
     _record_health(engine, report, clock())
     return report
 
@@ -142,6 +158,7 @@ def collect(
     until: datetime | None = None,
     sleep: Callable[[float], None] = time.sleep,
     on_page: PageCallback | None = None,
+    should_stop: StopCheck | None = None,
 ) -> list[CollectReport]:
     """One pass over the enabled sources (or ``sources``), for every brand (or ``brand``)."""
     names = list(sources) if sources else settings.enabled_sources
@@ -154,8 +171,11 @@ def collect(
             continue
         collector = _make_collector(settings, source, clock, sleep)
         for target in targets:
+            if should_stop is not None and should_stop():
+                return reports
             report = run_target(
-                engine, collector, source, target, clock=clock, since=since, until=until, on_page=on_page
+                engine, collector, source, target, clock=clock, since=since, until=until,
+                on_page=on_page, should_stop=should_stop,
             )
             reports.append(report)
             if report.auth_failed:

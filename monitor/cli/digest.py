@@ -1,0 +1,58 @@
+"""``monitor digest``: build a brand's daily digest, keep it on disk, optionally send it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from monitor.cli.common import ConfigOpt, DbOpt, JsonOpt, console, context, handle_errors, parse_day, print_json
+from monitor.pipeline.digest import send_due_digests
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to ``app``."""
+    app.command("digest")(digest)
+
+
+@handle_errors
+def digest(
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    date: Annotated[str | None, typer.Option("--date", help="day reported on (default yesterday, brand time)")] = None,
+    brand: Annotated[str | None, typer.Option("--brand", "-b")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="also copy the HTML digest to this file")] = None,
+    send: Annotated[bool, typer.Option("--send", help="deliver by the configured channels (once a day)")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Build the daily digest (HTML, text, charts) and, with --send, deliver it."""
+    ctx = context(config, db)
+    day = parse_day(date) if date else None
+    outcomes = send_due_digests(
+        ctx.engine, ctx.settings, clock=ctx.now, brand=brand, day=day, deliver=send
+    )
+    if out is not None:
+        if len(outcomes) != 1 or outcomes[0].html_path is None:
+            raise typer.BadParameter("--out needs exactly one brand (use --brand)")
+        shutil.copyfile(outcomes[0].html_path, out)
+    docs = [
+        {
+            "brand": o.brand, "day": o.day, "html": str(o.html_path) if o.html_path else None,
+            "sent_via": o.sent_via, "errors": o.errors, "already_sent": o.already_sent,
+        }
+        for o in outcomes
+    ]
+    if as_json:
+        print_json(docs)
+    else:
+        for d in docs:
+            state = "already sent earlier" if d["already_sent"] else (
+                f"sent via {', '.join(d['sent_via'])}" if d["sent_via"] else "written"
+            )
+            console.print(f"{d['brand']} {d['day']}: {state} -> {d['html']}", markup=False)
+            for err in d["errors"]:
+                console.print(f"  delivery failed: {err}", markup=False)
+    if any(o.errors for o in outcomes):
+        raise typer.Exit(1)

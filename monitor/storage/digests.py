@@ -1,0 +1,78 @@
+"""Queries behind the daily digest, and the record that makes each digest go out once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from monitor.storage.models import AlertSent, DailyKpi, DigestRun, Mention
+
+
+def kpi_rows(session: Session, brand: str, first: date, last: date) -> list[DailyKpi]:
+    """Stored KPI rows of ``brand`` for every source, from ``first`` to ``last`` inclusive."""
+    stmt = select(DailyKpi).where(
+        DailyKpi.brand == brand, DailyKpi.day >= first, DailyKpi.day <= last
+    )
+    return list(session.execute(stmt).scalars())
+
+
+def extreme_mentions(
+    session: Session, brand: str, label: str, start: datetime, end: datetime, limit: int
+) -> list[Mention]:
+    """The most confident inbound mentions of one label in [start, end)."""
+    stmt = (
+        select(Mention)
+        .where(
+            Mention.brand == brand,
+            Mention.sentiment == label,
+            Mention.created_at >= start,
+            Mention.created_at < end,
+            Mention.is_brand_post.is_(False),  # type: ignore[attr-defined]
+        )
+        .order_by(Mention.sentiment_confidence.desc(), Mention.created_at.desc())  # type: ignore[union-attr]
+        .limit(limit)
+    )
+    return list(session.execute(stmt).scalars())
+
+
+def inbound_volumes(
+    session: Session, brands: Sequence[str], start: datetime, end: datetime
+) -> dict[str, int]:
+    """Inbound mentions per brand name in [start, end) (share of voice)."""
+    stmt = (
+        select(Mention.brand, func.count())
+        .where(
+            Mention.brand.in_(list(brands)),  # type: ignore[attr-defined]
+            Mention.created_at >= start,
+            Mention.created_at < end,
+            Mention.is_brand_post.is_(False),  # type: ignore[attr-defined]
+        )
+        .group_by(Mention.brand)
+    )
+    counts = {name: 0 for name in brands}
+    counts.update({name: int(n) for name, n in session.execute(stmt)})
+    return counts
+
+
+def alerts_between(session: Session, brand: str, start: datetime, end: datetime) -> list[AlertSent]:
+    """Alerts of ``brand`` fired in [start, end), oldest first."""
+    stmt = (
+        select(AlertSent)
+        .where(AlertSent.brand == brand, AlertSent.fired_at >= start, AlertSent.fired_at < end)
+        .order_by(AlertSent.fired_at)
+    )
+    return list(session.execute(stmt).scalars())
+
+
+def digest_run(session: Session, brand: str, day: date) -> DigestRun | None:
+    """The digest record of ``brand`` for ``day``, if one was built."""
+    stmt = select(DigestRun).where(DigestRun.brand == brand, DigestRun.day == day)
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def last_digest_sent_at(session: Session) -> datetime | None:
+    """When the newest digest went out (for /metrics)."""
+    return session.execute(select(func.max(DigestRun.sent_at))).scalar_one_or_none()
