@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from monitor.cli.common import (
     ConfigOpt,
@@ -90,7 +91,9 @@ def collect(
         def on_page(src: str, page: Page, result: UpsertResult) -> None:
             totals["pages"] += 1
             totals["posts"] += len(page.posts)
-            progress.update(task, description=f"collecting {src}", **totals)
+            progress.update(
+                task, description=f"collecting {src}", pages=totals["pages"], posts=totals["posts"]
+            )
 
         reports = run_collect(
             engine,
@@ -122,17 +125,17 @@ def collect(
         table = Table(title="collection pass")
         for col in ("source", "target", "pages", "new", "edited", "same", "skipped", "status"):
             table.add_column(col)
-        for r in rows:
-            status = r["error"] or ("; ".join(r["notes"]) if r["notes"] else "ok")
+        for r in reports:
+            status = r.error or ("; ".join(r.notes) if r.notes else "ok")
             table.add_row(
-                str(r["source"]),
-                str(r["target"]),
-                str(r["pages"]),
-                str(r["inserted"]),
-                str(r["updated"]),
-                str(r["unchanged"]),
-                str(r["skipped_pages"]),
-                str(status),
+                r.source,
+                r.target,
+                str(r.pages),
+                str(r.result.inserted),
+                str(r.result.updated),
+                str(r.result.unchanged),
+                str(r.skipped_pages),
+                Text(status),
             )
         console.print(table)
     if any(r.error for r in reports):

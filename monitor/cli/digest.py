@@ -47,12 +47,13 @@ def digest(
     if as_json:
         print_json(docs)
     else:
-        for d in docs:
-            state = "already sent earlier" if d["already_sent"] else (
-                f"sent via {', '.join(d['sent_via'])}" if d["sent_via"] else "written"
-            )
-            console.print(f"{d['brand']} {d['day']}: {state} -> {d['html']}", markup=False)
-            for err in d["errors"]:
+        for o in outcomes:
+            if o.already_sent:
+                state = "already sent earlier"
+            else:
+                state = f"sent via {', '.join(o.sent_via)}" if o.sent_via else "written"
+            console.print(f"{o.brand} {o.day}: {state} -> {o.html_path}", markup=False)
+            for err in o.errors:
                 console.print(f"  delivery failed: {err}", markup=False)
     if any(o.errors for o in outcomes):
         raise typer.Exit(1)

@@ -30,7 +30,7 @@ def _load(spec: str) -> type[Collector]:
     for required in ("name", "settings_model", "brand_settings_model", "collect"):
         if not hasattr(cls, required):
             raise RegistryError(f"collector {spec} lacks {required!r}")
-    return cls  # type: ignore[no-any-return]
+    return cls
 
 
 @cache

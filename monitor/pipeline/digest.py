@@ -39,7 +39,8 @@ from monitor.storage.digests import (
     inbound_volumes,
     kpi_rows,
 )
-from monitor.storage.models import DigestRun
+from monitor.storage.models import DailyKpi, DigestRun
+from monitor.storage.models import Mention as StoredMention
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -113,14 +114,14 @@ def build_digest(engine: Engine, settings: Settings, brand: BrandConfig, day: da
     )
 
 
-def _mention(m) -> Mention:  # type: ignore[no-untyped-def]
+def _mention(m: StoredMention) -> Mention:
     return Mention(
         source=m.source, author=m.author, text=m.text, url=m.url,
         confidence=m.sentiment_confidence, created_at=m.created_at,
     )
 
 
-def _history(rows, first: date, last: date, sla_minutes: float) -> History:  # type: ignore[no-untyped-def]
+def _history(rows: list[DailyKpi], first: date, last: date, sla_minutes: float) -> History:
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     by_key = {(r.source, r.day): r.values for r in rows}
     sources = sorted({r.source for r in rows if r.source != "all"})

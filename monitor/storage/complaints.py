@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from monitor.storage.models import Complaint
 
@@ -17,8 +17,8 @@ def complaint_flags(session: Session, mention_ids: Sequence[int]) -> dict[int, d
     }
     ids = list(mention_ids)
     for start in range(0, len(ids), 500):
-        stmt = select(Complaint.mention_id, Complaint.answered).where(
-            Complaint.mention_id.in_(ids[start : start + 500])  # type: ignore[attr-defined]
+        stmt = select(col(Complaint.mention_id), col(Complaint.answered)).where(
+            col(Complaint.mention_id).in_(ids[start : start + 500])
         )
         for mid, answered in session.execute(stmt):
             flags[mid] = {"is_complaint": True, "answered": bool(answered)}

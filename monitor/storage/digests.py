@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from monitor.storage.models import AlertSent, DailyKpi, DigestRun, Mention
 
@@ -14,7 +14,7 @@ from monitor.storage.models import AlertSent, DailyKpi, DigestRun, Mention
 def kpi_rows(session: Session, brand: str, first: date, last: date) -> list[DailyKpi]:
     """Stored KPI rows of ``brand`` for every source, from ``first`` to ``last`` inclusive."""
     stmt = select(DailyKpi).where(
-        DailyKpi.brand == brand, DailyKpi.day >= first, DailyKpi.day <= last
+        col(DailyKpi.brand) == brand, col(DailyKpi.day) >= first, col(DailyKpi.day) <= last
     )
     return list(session.execute(stmt).scalars())
 
@@ -26,13 +26,13 @@ def extreme_mentions(
     stmt = (
         select(Mention)
         .where(
-            Mention.brand == brand,
-            Mention.sentiment == label,
-            Mention.created_at >= start,
-            Mention.created_at < end,
-            Mention.is_brand_post.is_(False),  # type: ignore[attr-defined]
+            col(Mention.brand) == brand,
+            col(Mention.sentiment) == label,
+            col(Mention.created_at) >= start,
+            col(Mention.created_at) < end,
+            col(Mention.is_brand_post).is_(False),
         )
-        .order_by(Mention.sentiment_confidence.desc(), Mention.created_at.desc())  # type: ignore[union-attr]
+        .order_by(col(Mention.sentiment_confidence).desc(), col(Mention.created_at).desc())
         .limit(limit)
     )
     return list(session.execute(stmt).scalars())
@@ -43,14 +43,14 @@ def inbound_volumes(
 ) -> dict[str, int]:
     """Inbound mentions per brand name in [start, end) (share of voice)."""
     stmt = (
-        select(Mention.brand, func.count())
+        select(col(Mention.brand), func.count())
         .where(
-            Mention.brand.in_(list(brands)),  # type: ignore[attr-defined]
-            Mention.created_at >= start,
-            Mention.created_at < end,
-            Mention.is_brand_post.is_(False),  # type: ignore[attr-defined]
+            col(Mention.brand).in_(list(brands)),
+            col(Mention.created_at) >= start,
+            col(Mention.created_at) < end,
+            col(Mention.is_brand_post).is_(False),
         )
-        .group_by(Mention.brand)
+        .group_by(col(Mention.brand))
     )
     counts = {name: 0 for name in brands}
     counts.update({name: int(n) for name, n in session.execute(stmt)})
@@ -61,18 +61,18 @@ def alerts_between(session: Session, brand: str, start: datetime, end: datetime)
     """Alerts of ``brand`` fired in [start, end), oldest first."""
     stmt = (
         select(AlertSent)
-        .where(AlertSent.brand == brand, AlertSent.fired_at >= start, AlertSent.fired_at < end)
-        .order_by(AlertSent.fired_at)
+        .where(col(AlertSent.brand) == brand, col(AlertSent.fired_at) >= start, col(AlertSent.fired_at) < end)
+        .order_by(col(AlertSent.fired_at))
     )
     return list(session.execute(stmt).scalars())
 
 
 def digest_run(session: Session, brand: str, day: date) -> DigestRun | None:
     """The digest record of ``brand`` for ``day``, if one was built."""
-    stmt = select(DigestRun).where(DigestRun.brand == brand, DigestRun.day == day)
+    stmt = select(DigestRun).where(col(DigestRun.brand) == brand, col(DigestRun.day) == day)
     return session.execute(stmt).scalar_one_or_none()
 
 
 def last_digest_sent_at(session: Session) -> datetime | None:
     """When the newest digest went out (for /metrics)."""
-    return session.execute(select(func.max(DigestRun.sent_at))).scalar_one_or_none()
+    return session.execute(select(func.max(col(DigestRun.sent_at)))).scalar_one_or_none()

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
-from sqlmodel import Session
+from sqlalchemy import Select, func, select, update
+from sqlmodel import Session, col
 
 from monitor.storage.mentions import IMPORT_MODEL_NAME
 from monitor.storage.models import Mention, SentimentLabel
@@ -24,24 +24,26 @@ class LabelRecord:
     skipped_reason: str | None = None
 
 
-def backlog_query(relabel_model: str | None = None, after_id: int = 0, limit: int = 1000):  # type: ignore[no-untyped-def]
+def backlog_query(
+    relabel_model: str | None = None, after_id: int = 0, limit: int = 1000
+) -> Select[int | None, str]:
     """Mentions without a label (or, with ``relabel_model``, labeled by another model)."""
     stmt = (
-        select(Mention.id, Mention.text)
-        .outerjoin(SentimentLabel, SentimentLabel.mention_id == Mention.id)
-        .where(Mention.id > after_id)
+        select(col(Mention.id), col(Mention.text))
+        .outerjoin(SentimentLabel, col(SentimentLabel.mention_id) == col(Mention.id))
+        .where(col(Mention.id) > after_id)
     )
     if relabel_model is None:
-        stmt = stmt.where(SentimentLabel.mention_id.is_(None))  # type: ignore[union-attr]
+        stmt = stmt.where(col(SentimentLabel.mention_id).is_(None))
     else:
         stmt = stmt.where(
-            (SentimentLabel.mention_id.is_(None))  # type: ignore[union-attr]
+            (col(SentimentLabel.mention_id).is_(None))
             | (
-                (SentimentLabel.model_name != relabel_model)
-                & (SentimentLabel.model_name != IMPORT_MODEL_NAME)
+                (col(SentimentLabel.model_name) != relabel_model)
+                & (col(SentimentLabel.model_name) != IMPORT_MODEL_NAME)
             )
         )
-    return stmt.order_by(Mention.id).limit(limit)
+    return stmt.order_by(col(Mention.id)).limit(limit)
 
 
 def fetch_backlog(
@@ -81,6 +83,6 @@ def save_labels(
         session.add(row)
         session.execute(
             update(Mention)
-            .where(Mention.id == rec.mention_id)
+            .where(col(Mention.id) == rec.mention_id)
             .values(sentiment=rec.label, sentiment_confidence=rec.confidence)
         )

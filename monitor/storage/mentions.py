@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from monitor.posts import MAX_TEXT_CHARS, Post, clean_text
 from monitor.storage.models import Mention, SentimentLabel
@@ -78,7 +78,7 @@ def keys_clause(keys: Sequence[tuple[str, str]]) -> ColumnElement[bool]:
         by_source.setdefault(source, []).append(external_id)
     return or_(
         *(
-            and_(Mention.source == source, Mention.external_id.in_(ids))  # type: ignore[attr-defined]
+            and_(col(Mention.source) == source, col(Mention.external_id).in_(ids))
             for source, ids in by_source.items()
         )
     )
@@ -130,7 +130,7 @@ def _upsert_chunk(
     now: datetime,
 ) -> UpsertResult:
     result = UpsertResult()
-    cols = [Mention.id, Mention.source, Mention.external_id, *(getattr(Mention, f) for f in _MUTABLE)]
+    cols = [col(Mention.id), col(Mention.source), col(Mention.external_id), *(getattr(Mention, f) for f in _MUTABLE)]
     existing = {
         (r.source, r.external_id): r
         for r in session.execute(
@@ -154,11 +154,11 @@ def _upsert_chunk(
             changed.update(sentiment=None, sentiment_confidence=None)
             session.execute(
                 delete(SentimentLabel).where(
-                    SentimentLabel.mention_id == old.id,
-                    SentimentLabel.model_name != IMPORT_MODEL_NAME,
+                    col(SentimentLabel.mention_id) == old.id,
+                    col(SentimentLabel.model_name) != IMPORT_MODEL_NAME,
                 )
             )
-        session.execute(update(Mention).where(Mention.id == old.id).values(**changed))
+        session.execute(update(Mention).where(col(Mention.id) == old.id).values(**changed))
         result.updated += 1
     if new_rows:
         _insert_ignoring_conflicts(session, new_rows)
@@ -177,7 +177,7 @@ def _store_imported_labels(
     ids = dict(
         ((r.source, r.external_id), r.id)
         for r in session.execute(
-            select(Mention.id, Mention.source, Mention.external_id).where(
+            select(col(Mention.id), col(Mention.source), col(Mention.external_id)).where(
                 keys_clause(list(labeled))
             )
         )
@@ -197,14 +197,14 @@ def _store_imported_labels(
         session.add(label)
         session.execute(
             update(Mention)
-            .where(Mention.id == mention_id)
+            .where(col(Mention.id) == mention_id)
             .values(sentiment=post.sentiment, sentiment_confidence=confidence)
         )
 
 
 def mention_by_key(session: Session, source: str, external_id: str) -> Mention | None:
     """The mention stored as ``SOURCE:EXTERNAL_ID``, if any."""
-    stmt = select(Mention).where(Mention.source == source, Mention.external_id == external_id)
+    stmt = select(Mention).where(col(Mention.source) == source, col(Mention.external_id) == external_id)
     return session.execute(stmt).scalar_one_or_none()
 
 
@@ -231,22 +231,22 @@ def recent_mentions(session: Session, flt: MentionFilter) -> list[Mention]:
     """Mentions newest first, served by the (brand, sentiment, created_at) index."""
     stmt = select(Mention)
     if flt.brands:
-        stmt = stmt.where(Mention.brand.in_(list(flt.brands)))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Mention.brand).in_(list(flt.brands)))
     if flt.sentiment:
-        stmt = stmt.where(Mention.sentiment == flt.sentiment)
+        stmt = stmt.where(col(Mention.sentiment) == flt.sentiment)
     if flt.since:
-        stmt = stmt.where(Mention.created_at >= flt.since)
+        stmt = stmt.where(col(Mention.created_at) >= flt.since)
     if flt.until:
-        stmt = stmt.where(Mention.created_at < flt.until)
+        stmt = stmt.where(col(Mention.created_at) < flt.until)
     if flt.source:
-        stmt = stmt.where(Mention.source == flt.source)
+        stmt = stmt.where(col(Mention.source) == flt.source)
     if flt.inbound_only:
-        stmt = stmt.where(Mention.is_brand_post.is_(False))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Mention.is_brand_post).is_(False))
     if flt.search:
         like = f"%{flt.search.lower()}%"
         stmt = stmt.where(
-            or_(func.lower(Mention.text).like(like), func.lower(Mention.author).like(like))
+            or_(func.lower(col(Mention.text)).like(like), func.lower(col(Mention.author)).like(like))
         )
-    stmt = stmt.order_by(Mention.created_at.desc(), Mention.id.desc()).limit(flt.limit)  # type: ignore[union-attr,attr-defined]
+    stmt = stmt.order_by(col(Mention.created_at).desc(), col(Mention.id).desc()).limit(flt.limit)
     return list(session.execute(stmt).scalars())
 

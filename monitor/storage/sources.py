@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from monitor.storage.models import Checkpoint, SkippedPageRecord, SourceHealth
 
@@ -65,7 +65,7 @@ def record_failure(
 
 def all_health(session: Session) -> list[SourceHealth]:
     """Health of every source and target seen so far."""
-    stmt = select(SourceHealth).order_by(SourceHealth.source, SourceHealth.query_key)
+    stmt = select(SourceHealth).order_by(col(SourceHealth.source), col(SourceHealth.query_key))
     return list(session.execute(stmt).scalars())
 
 
