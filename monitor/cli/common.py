@@ -130,7 +130,9 @@ def parse_time(value: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise UsageError(f"cannot read time {value!r}: use ISO 8601 (2026-11-02T09:00:00Z) or 24h/7d") from None
+        raise UsageError(
+            f"cannot read time {value!r}: use ISO 8601 (2026-11-02T09:00:00Z) or 24h/7d"
+        ) from None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 

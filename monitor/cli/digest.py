@@ -8,7 +8,16 @@ from typing import Annotated
 
 import typer
 
-from monitor.cli.common import ConfigOpt, DbOpt, JsonOpt, console, context, handle_errors, parse_day, print_json
+from monitor.cli.common import (
+    ConfigOpt,
+    DbOpt,
+    JsonOpt,
+    console,
+    context,
+    handle_errors,
+    parse_day,
+    print_json,
+)
 from monitor.pipeline.digest import send_due_digests
 
 
@@ -21,10 +30,16 @@ def register(app: typer.Typer) -> None:
 def digest(
     config: ConfigOpt = None,
     db: DbOpt = None,
-    date: Annotated[str | None, typer.Option("--date", help="day reported on (default yesterday, brand time)")] = None,
+    date: Annotated[
+        str | None, typer.Option("--date", help="day reported on (default yesterday, brand time)")
+    ] = None,
     brand: Annotated[str | None, typer.Option("--brand", "-b")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="also copy the HTML digest to this file")] = None,
-    send: Annotated[bool, typer.Option("--send", help="deliver by the configured channels (once a day)")] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="also copy the HTML digest to this file")
+    ] = None,
+    send: Annotated[
+        bool, typer.Option("--send", help="deliver by the configured channels (once a day)")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Build the daily digest (HTML, text, charts) and, with --send, deliver it."""
@@ -39,8 +54,12 @@ def digest(
         shutil.copyfile(outcomes[0].html_path, out)
     docs = [
         {
-            "brand": o.brand, "day": o.day, "html": str(o.html_path) if o.html_path else None,
-            "sent_via": o.sent_via, "errors": o.errors, "already_sent": o.already_sent,
+            "brand": o.brand,
+            "day": o.day,
+            "html": str(o.html_path) if o.html_path else None,
+            "sent_via": o.sent_via,
+            "errors": o.errors,
+            "already_sent": o.already_sent,
         }
         for o in outcomes
     ]

@@ -31,7 +31,9 @@ def register(app: typer.Typer) -> None:
     app.command("mentions")(mentions)
 
 
-def mention_json(m: Mention, *, is_complaint: bool | None = None, answered: bool | None = None) -> dict[str, object]:
+def mention_json(
+    m: Mention, *, is_complaint: bool | None = None, answered: bool | None = None
+) -> dict[str, object]:
     """The JSON shape of one mention in ``monitor mentions --json``."""
     return {
         "source": m.source,
@@ -62,7 +64,9 @@ def mentions(
 ) -> None:
     """Recent inbound mentions, newest first."""
     if sentiment is not None and sentiment not in SENTIMENT_LABELS:
-        raise UsageError(f"--sentiment must be one of {', '.join(SENTIMENT_LABELS)}, not {sentiment!r}")
+        raise UsageError(
+            f"--sentiment must be one of {', '.join(SENTIMENT_LABELS)}, not {sentiment!r}"
+        )
     ctx = context(config, db)
     brands = [ctx.settings.brand(brand).name] if brand else None
     flt = MentionFilter(

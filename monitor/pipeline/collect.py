@@ -56,7 +56,9 @@ def brand_post_checker(target: Target) -> Callable[[Post], bool]:
     return lambda post: post.author.lower().lstrip("@") in accounts
 
 
-def _make_collector(settings: Settings, source: str, clock: Clock, sleep: Callable[[float], None]) -> Collector:
+def _make_collector(
+    settings: Settings, source: str, clock: Clock, sleep: Callable[[float], None]
+) -> Collector:
     cls = collector_class(source)
     return cls(settings.source_settings[source], clock, sleep=sleep)  # type: ignore[call-arg]
 
@@ -99,8 +101,13 @@ def run_target(
                 )
                 for skipped in page.skipped:
                     keep_skipped_page(
-                        session, source, target.brand, skipped.where, skipped.reason,
-                        skipped.raw_body, now,
+                        session,
+                        source,
+                        target.brand,
+                        skipped.where,
+                        skipped.reason,
+                        skipped.raw_body,
+                        now,
                     )
                 if not backfill:
                     save_cursor(session, source, target.brand, page.cursor, now)
@@ -111,7 +118,9 @@ def run_target(
             for note in page.notes:
                 log.info("%s/%s: %s", source, target.brand, note)
             for skipped in page.skipped:
-                log.warning("%s/%s: skipped %s: %s", source, target.brand, skipped.where, skipped.reason)
+                log.warning(
+                    "%s/%s: skipped %s: %s", source, target.brand, skipped.where, skipped.reason
+                )
             if on_page is not None:
                 on_page(source, page, result)
             if should_stop is not None and should_stop():
@@ -135,12 +144,19 @@ def run_target(
 def _record_health(engine: Engine, report: CollectReport, now: datetime) -> None:
     with session_scope(engine) as session:
         if report.ok:
-            before = record_success(session, report.source, report.target, report.result.inserted, now)
+            before = record_success(
+                session, report.source, report.target, report.result.inserted, now
+            )
             if before != "ok":
                 log.info("%s/%s: recovered (was %s)", report.source, report.target, before)
         else:
             before = record_failure(
-                session, report.source, report.target, report.error or "", now, auth=report.auth_failed
+                session,
+                report.source,
+                report.target,
+                report.error or "",
+                now,
+                auth=report.auth_failed,
             )
             state = "auth_error" if report.auth_failed else "failing"
             if before != state:  # log on state change only, like a coordinator would
@@ -174,8 +190,15 @@ def collect(
             if should_stop is not None and should_stop():
                 return reports
             report = run_target(
-                engine, collector, source, target, clock=clock, since=since, until=until,
-                on_page=on_page, should_stop=should_stop,
+                engine,
+                collector,
+                source,
+                target,
+                clock=clock,
+                since=since,
+                until=until,
+                on_page=on_page,
+                should_stop=should_stop,
             )
             reports.append(report)
             if report.auth_failed:

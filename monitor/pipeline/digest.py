@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from monitor.config import BrandConfig, Settings
+from monitor.pipeline.alerts import smtp_settings
 from monitor.pipeline.kpis import KpiStatus, kpi_report
 from monitor.pipeline.score import unanswered
 from monitor.report import (
@@ -22,7 +23,6 @@ from monitor.report import (
     Mention,
     SentimentCounts,
     ShareOfVoice,
-    SmtpSettings,
     UnansweredItem,
     build_email,
     post_slack,
@@ -59,21 +59,14 @@ class DigestOutcome:
     already_sent: bool = False
 
 
-def smtp_settings(settings: Settings) -> SmtpSettings:
-    """SMTP delivery settings from config (the password stays a secret)."""
-    email = settings.config.email
-    return SmtpSettings(
-        host=email.host, port=email.port, security=email.security, username=email.username,
-        password=email.password, timeout=email.timeout_seconds,
-    )
-
-
 def digest_day(brand: BrandConfig, now: datetime) -> date:
     """The day a digest sent at ``now`` reports on: yesterday in the brand's time zone."""
     return now.astimezone(brand.zone).date() - timedelta(days=1)
 
 
-def build_digest(engine: Engine, settings: Settings, brand: BrandConfig, day: date, *, clock: Clock) -> DigestData:
+def build_digest(
+    engine: Engine, settings: Settings, brand: BrandConfig, day: date, *, clock: Clock
+) -> DigestData:
     """Gather one brand's digest for ``day`` from stored KPIs, complaints and mentions."""
     now = clock()
     history_days = settings.config.digest.history_days
@@ -97,8 +90,14 @@ def build_digest(engine: Engine, settings: Settings, brand: BrandConfig, day: da
         history=_history(rows, first, day, settings.config.sla_minutes),
         top_unanswered=tuple(
             UnansweredItem(
-                source=q.source, author=q.author, text=q.text, url=q.url,
-                age_minutes=q.age_minutes, priority=q.priority, reason=q.reason, id=q.key,
+                source=q.source,
+                author=q.author,
+                text=q.text,
+                url=q.url,
+                age_minutes=q.age_minutes,
+                priority=q.priority,
+                reason=q.reason,
+                id=q.key,
             )
             for q in queue
         ),
@@ -106,7 +105,8 @@ def build_digest(engine: Engine, settings: Settings, brand: BrandConfig, day: da
         most_positive=tuple(_mention(m) for m in positives),
         share_of_voice=(
             ShareOfVoice(volumes[brand.name], {c: volumes[c] for c in competitors})
-            if competitors else None
+            if competitors
+            else None
         ),
         alerts=tuple(
             Alert(kind=a.kind, brand=a.brand, message=a.message, at=a.fired_at) for a in alerts
@@ -116,8 +116,12 @@ def build_digest(engine: Engine, settings: Settings, brand: BrandConfig, day: da
 
 def _mention(m: StoredMention) -> Mention:
     return Mention(
-        source=m.source, author=m.author, text=m.text, url=m.url,
-        confidence=m.sentiment_confidence, created_at=m.created_at,
+        source=m.source,
+        author=m.author,
+        text=m.text,
+        url=m.url,
+        confidence=m.sentiment_confidence,
+        created_at=m.created_at,
     )
 
 
@@ -182,7 +186,13 @@ def send_due_digests(
 
 
 def _one_digest(
-    engine: Engine, settings: Settings, brand: BrandConfig, day: date, *, clock: Clock, deliver: bool
+    engine: Engine,
+    settings: Settings,
+    brand: BrandConfig,
+    day: date,
+    *,
+    clock: Clock,
+    deliver: bool,
 ) -> DigestOutcome:
     outcome = DigestOutcome(brand=brand.name, day=day)
     with session_scope(engine) as session:
@@ -195,7 +205,9 @@ def _one_digest(
     data = build_digest(engine, settings, brand, day, clock=clock)
     charts = render_charts(data.history)
     message = build_email(
-        data, sender=cfg.email.sender, recipients=cfg.digest.recipients or ["team@localhost"],
+        data,
+        sender=cfg.email.sender,
+        recipients=cfg.digest.recipients or ["team@localhost"],
         charts=charts,
     )
     # Written before any delivery, so a failed send never loses the digest.

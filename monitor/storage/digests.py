@@ -61,7 +61,11 @@ def alerts_between(session: Session, brand: str, start: datetime, end: datetime)
     """Alerts of ``brand`` fired in [start, end), oldest first."""
     stmt = (
         select(AlertSent)
-        .where(col(AlertSent.brand) == brand, col(AlertSent.fired_at) >= start, col(AlertSent.fired_at) < end)
+        .where(
+            col(AlertSent.brand) == brand,
+            col(AlertSent.fired_at) >= start,
+            col(AlertSent.fired_at) < end,
+        )
         .order_by(col(AlertSent.fired_at))
     )
     return list(session.execute(stmt).scalars())

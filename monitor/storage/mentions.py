@@ -130,12 +130,15 @@ def _upsert_chunk(
     now: datetime,
 ) -> UpsertResult:
     result = UpsertResult()
-    cols = [col(Mention.id), col(Mention.source), col(Mention.external_id), *(getattr(Mention, f) for f in _MUTABLE)]
+    cols = [
+        col(Mention.id),
+        col(Mention.source),
+        col(Mention.external_id),
+        *(getattr(Mention, f) for f in _MUTABLE),
+    ]
     existing = {
         (r.source, r.external_id): r
-        for r in session.execute(
-            select(*cols).where(keys_clause(list(chunk)))
-        )
+        for r in session.execute(select(*cols).where(keys_clause(list(chunk))))
     }
     new_rows = []
     for key, post in chunk.items():
@@ -189,7 +192,9 @@ def _store_imported_labels(
         if label is not None and label.label == post.sentiment and label.confidence == confidence:
             continue
         if label is None:
-            label = SentimentLabel(mention_id=mention_id, model_name=IMPORT_MODEL_NAME, labeled_at=now)
+            label = SentimentLabel(
+                mention_id=mention_id, model_name=IMPORT_MODEL_NAME, labeled_at=now
+            )
         label.label, label.confidence = post.sentiment, confidence
         label.model_name, label.model_revision, label.labeled_at = IMPORT_MODEL_NAME, None, now
         label.score_negative = label.score_neutral = label.score_positive = None
@@ -204,7 +209,9 @@ def _store_imported_labels(
 
 def mention_by_key(session: Session, source: str, external_id: str) -> Mention | None:
     """The mention stored as ``SOURCE:EXTERNAL_ID``, if any."""
-    stmt = select(Mention).where(col(Mention.source) == source, col(Mention.external_id) == external_id)
+    stmt = select(Mention).where(
+        col(Mention.source) == source, col(Mention.external_id) == external_id
+    )
     return session.execute(stmt).scalar_one_or_none()
 
 
@@ -245,8 +252,9 @@ def recent_mentions(session: Session, flt: MentionFilter) -> list[Mention]:
     if flt.search:
         like = f"%{flt.search.lower()}%"
         stmt = stmt.where(
-            or_(func.lower(col(Mention.text)).like(like), func.lower(col(Mention.author)).like(like))
+            or_(
+                func.lower(col(Mention.text)).like(like), func.lower(col(Mention.author)).like(like)
+            )
         )
     stmt = stmt.order_by(col(Mention.created_at).desc(), col(Mention.id).desc()).limit(flt.limit)
     return list(session.execute(stmt).scalars())
-

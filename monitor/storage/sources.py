@@ -37,9 +37,7 @@ def _health(session: Session, source: str, query_key: str) -> SourceHealth:
     return row if row is not None else SourceHealth(source=source, query_key=query_key)
 
 
-def record_success(
-    session: Session, source: str, query_key: str, posts: int, now: datetime
-) -> str:
+def record_success(session: Session, source: str, query_key: str, posts: int, now: datetime) -> str:
     """Mark a pass as succeeded; returns the state it had before (for change-only logging)."""
     row = _health(session, source, query_key)
     before = row.state

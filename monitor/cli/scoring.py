@@ -1,0 +1,256 @@
+"""Scoring commands: ``score``, ``kpis``, ``unanswered`` and ``resolve``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from monitor.cli.common import (
+    ConfigOpt,
+    DbOpt,
+    JsonOpt,
+    UsageError,
+    console,
+    context,
+    handle_errors,
+    parse_day,
+    parse_time,
+    print_json,
+)
+from monitor.config import BrandConfig, Settings
+from monitor.pipeline.score import (
+    KpiStatus,
+    ScoreReport,
+    UnknownMentionError,
+    kpi_report,
+    kpi_rows,
+    mark_resolved,
+    score_days,
+)
+from monitor.pipeline.score import unanswered as unanswered_queue
+from monitor.report.formatting import MISSING, format_change, format_minutes, format_value
+from monitor.scoring import ALL_SOURCES, local_day
+
+#: The most day columns the KPI table shows (``--json`` has every day).
+TABLE_DAYS = 7
+
+BrandOpt = Annotated[str | None, typer.Option("--brand", "-b", help="only this brand")]
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to ``app``."""
+    app.command("score")(score)
+    app.command("kpis")(kpis)
+    app.command("unanswered")(unanswered)
+    app.command("resolve")(resolve)
+
+
+def _brands(settings: Settings, brand: str | None) -> list[BrandConfig]:
+    return [settings.brand(brand)] if brand else list(settings.config.brands)
+
+
+def _last_days(today: date, count: int) -> list[date]:
+    return [today - timedelta(days=i) for i in range(count - 1, -1, -1)]
+
+
+@handle_errors
+def score(
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    date: Annotated[str | None, typer.Option("--date", help="score this day (YYYY-MM-DD)")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="score every day from this one to today")
+    ] = None,
+    brand: BrandOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Compute and store daily KPIs and complaints (default: the last daemon.rescore_days)."""
+    if date and since:
+        raise UsageError("give --date or --since, not both")
+    ctx = context(config, db)
+    settings, now = ctx.settings, ctx.now()
+    given = since or date
+    first = parse_day(given) if given else None
+    report, done = ScoreReport(), []
+    for b in _brands(settings, brand):
+        today = local_day(now, b.zone)
+        if first is not None and first > today:
+            option = "--since" if since else "--date"
+            raise UsageError(f"{option} {first} is after today ({today} in {b.timezone})")
+        if date and first is not None:
+            days = [first]
+        elif first is not None:
+            days = _last_days(today, (today - first).days + 1)
+        else:
+            days = _last_days(today, settings.config.daemon.rescore_days)
+        report += score_days(ctx.engine, settings, clock=lambda: now, days=days, brand=b.name)
+        done.append({"brand": b.name, "first": days[0], "last": days[-1]})
+    if as_json:
+        print_json({"rows": report.rows, "complaints": report.complaints, "brands": done})
+        return
+    for d in done:
+        span = str(d["first"]) if d["first"] == d["last"] else f"{d['first']} .. {d['last']}"
+        console.print(f"scored {d['brand']} {span}", markup=False, highlight=False)
+    console.print(
+        f"{report.rows} KPI rows, {report.complaints} complaints stored",
+        markup=False,
+        highlight=False,
+    )
+
+
+@handle_errors
+def kpis(
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    brand: BrandOpt = None,
+    days: Annotated[
+        int | None, typer.Option("--days", min=1, max=366, help="the last N days (default 7)")
+    ] = None,
+    date: Annotated[str | None, typer.Option("--date", help="one day (YYYY-MM-DD)")] = None,
+    source: Annotated[
+        str, typer.Option("--source", "-s", help="a source name, or all")
+    ] = ALL_SOURCES,
+    as_json: JsonOpt = False,
+) -> None:
+    """Daily KPIs with their targets, met or missed, and the change against the previous period."""
+    if days is not None and date is not None:
+        raise UsageError("give --days or --date, not both")
+    ctx = context(config, db)
+    settings, now = ctx.settings, ctx.now()
+    documents: list[dict[str, Any]] = []
+    tables = []
+    for b in _brands(settings, brand):
+        wanted = [parse_day(date)] if date else _last_days(local_day(now, b.zone), days or 7)
+        rows = kpi_rows(
+            ctx.engine, settings, brand=b.name, days=wanted, source=source, clock=lambda: now
+        )
+        documents.extend(rows)
+        if not as_json:
+            report = kpi_report(
+                ctx.engine, settings, brand=b.name, day=wanted[-1], source=source,
+                clock=lambda: now,
+            )  # fmt: skip
+            tables.append(_kpi_table(b, source, rows[-TABLE_DAYS:], report))
+    if as_json:
+        print_json(documents)
+        return
+    for table in tables:
+        console.print(table)
+
+
+def _target_text(status: KpiStatus) -> str:
+    if status.bound is None or status.target_value is None:
+        return MISSING
+    sign = "≥" if status.bound == "min" else "≤"
+    return f"{sign} {format_value(status.target_value, status.unit)} /{status.period}"
+
+
+def _status_text(status: KpiStatus) -> Text:
+    if status.met is None:
+        return Text(MISSING if status.bound is None else "no data", style="dim")
+    return Text("met", style="green") if status.met else Text("MISSED", style="bold red")
+
+
+def _kpi_table(
+    brand: BrandConfig, source: str, rows: list[dict[str, Any]], report: list[KpiStatus]
+) -> Table:
+    """KPIs as rows; a column per day, then target, status and change for the last day."""
+    last = rows[-1]["date"]
+    table = Table(title=f"{brand.name} · {source} · {brand.timezone}", title_justify="left")
+    table.add_column("KPI", no_wrap=True)
+    for row in rows:
+        table.add_column(row["date"][5:] if len(rows) > 1 else row["date"], justify="right")
+    table.add_column("target")
+    table.add_column(f"{last[5:]} status")
+    table.add_column("change", justify="right")
+    table.add_column("7-day mean", justify="right")
+    for status in report:
+        cells = [format_value(row.get(status.key), status.unit) for row in rows]
+        change = format_change(status.change, status.unit)
+        if status.period == "week":
+            # a weekly target is judged on the week: say so next to its figures
+            change = f"{change} (week {format_value(status.value, status.unit)})"
+        table.add_row(
+            status.label,
+            *cells,
+            _target_text(status),
+            _status_text(status),
+            change,
+            format_value(status.mean_7d, status.unit),
+        )
+    return table
+
+
+@handle_errors
+def unanswered(
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    brand: BrandOpt = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="only those past the SLA")] = False,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="show at most N")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The unanswered complaints, most urgent first."""
+    ctx = context(config, db)
+    now = ctx.now()
+    items = unanswered_queue(
+        ctx.engine, ctx.settings, clock=lambda: now, brand=brand, overdue_only=overdue
+    )
+    shown = items[:limit] if limit else items
+    if as_json:
+        print_json([i.to_dict() for i in shown])
+        return
+    table = Table(title=f"{len(items)} unanswered complaints", title_justify="left")
+    for name in ("priority", "age", "id", "author", "text", "reason", "link"):
+        table.add_column(name, overflow="fold", justify="right" if name == "priority" else "left")
+    for item in shown:
+        age = Text(format_minutes(item.age_minutes), style="bold red" if item.overdue else "")
+        table.add_row(
+            f"{item.priority:.2f}",
+            age,
+            Text(item.key),
+            Text(item.author),
+            Text(item.text[:280]),  # post text is data, never Rich markup
+            Text(item.reason),
+            Text(item.url or MISSING),
+        )
+    console.print(table)
+
+
+@handle_errors
+def resolve(
+    key: Annotated[str, typer.Argument(help="the complaint's id, SOURCE:EXTERNAL_ID")],
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help="when it was resolved (default now)")
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", help="a note kept with the mark")] = None,
+) -> None:
+    """Mark a complaint resolved by hand (it leaves the queue; its day is rescored)."""
+    ctx = context(config, db)
+    when: datetime | None = parse_time(at) if at else None
+    try:
+        result = mark_resolved(ctx.engine, key, when, note, clock=ctx.now, settings=ctx.settings)
+    except (UnknownMentionError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+    stamp = result.resolved_at.strftime("%Y-%m-%d %H:%M UTC")
+    if result.complaint_key is None:
+        console.print(
+            f"{result.key} marked resolved at {stamp}, but it is not a complaint of a configured "
+            "brand (nor a follow-up of one): nothing changes until it becomes one",
+            markup=False,
+            highlight=False,
+        )
+        return
+    which = "" if result.complaint_key == result.key else f" (complaint {result.complaint_key})"
+    console.print(
+        f"{result.key}{which} marked resolved at {stamp}; {result.brand} "
+        f"{result.rescored_day} rescored",
+        markup=False,
+        highlight=False,
+    )

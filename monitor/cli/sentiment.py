@@ -1,0 +1,154 @@
+"""Classifier commands: ``classify`` (label the backlog) and ``sentiment eval|predict``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from monitor.cli.common import (
+    ConfigOpt,
+    DbOpt,
+    JsonOpt,
+    UsageError,
+    console,
+    context,
+    handle_errors,
+    print_json,
+)
+from monitor.pipeline.classify import classify_backlog, get_classifier
+
+sentiment_app = typer.Typer(help="Try and evaluate the sentiment model.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to ``app``."""
+    app.command("classify")(classify)
+    app.add_typer(sentiment_app, name="sentiment")
+
+
+@handle_errors
+def classify(
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    relabel: Annotated[
+        bool, typer.Option(help="re-label mentions labeled by another model")
+    ] = False,
+    limit: Annotated[int | None, typer.Option(min=1, help="label at most this many")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Label the backlog of unlabeled mentions."""
+    ctx = context(config, db)
+    engine = ctx.engine
+    classifier = get_classifier(ctx.settings)
+    with Progress(
+        TextColumn("[bold]labeling"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not console.is_terminal or as_json,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("labeling", total=None)
+
+        def on_batch(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        report = classify_backlog(
+            engine, classifier, clock=ctx.now, relabel=relabel, limit=limit, on_batch=on_batch
+        )
+    doc = {
+        "labeled": report.labeled,
+        "skipped": report.skipped,
+        "remaining": report.remaining,
+        "model": report.model_name,
+    }
+    if as_json:
+        print_json(doc)
+    else:
+        console.print(
+            f"labeled {report.labeled}, skipped {report.skipped} (recorded with a reason), "
+            f"{report.remaining} left; model {report.model_name}"
+        )
+
+
+@sentiment_app.command("eval")
+@handle_errors
+def sentiment_eval(
+    file: Annotated[Path, typer.Argument(help="TSV: id<TAB>label<TAB>text a line")],
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Score the model on a labeled TSV: macro recall, accuracy, per class, confusion, speed."""
+    from monitor.classify import LabeledFileError, evaluate
+
+    ctx = context(config, db)
+    if not file.is_file():
+        raise UsageError(f"{file}: no such file")
+    try:
+        report = evaluate(get_classifier(ctx.settings), file)
+    except LabeledFileError as exc:
+        raise UsageError(str(exc)) from None
+    doc = report.to_dict()
+    if as_json:
+        print_json(doc)
+        return
+    console.print(
+        f"{doc['n']} texts: macro recall {doc['macro_recall']:.4f}, accuracy "
+        f"{doc['accuracy']:.4f}, {doc['texts_per_second']:.0f} texts/s"
+    )
+    table = Table(title="per class")
+    for col in ("class", "precision", "recall", "support"):
+        table.add_column(col)
+    for label, m in doc["per_class"].items():
+        table.add_row(label, f"{m['precision']:.3f}", f"{m['recall']:.3f}", str(int(m["support"])))
+    console.print(table)
+    matrix = Table(title="confusion (rows: true, columns: predicted)")
+    labels = list(doc["confusion_matrix"])
+    matrix.add_column("")
+    for label in labels:
+        matrix.add_column(label)
+    for true in labels:
+        matrix.add_row(true, *(str(doc["confusion_matrix"][true].get(p, 0)) for p in labels))
+    console.print(matrix)
+
+
+@sentiment_app.command("predict")
+@handle_errors
+def sentiment_predict(
+    texts: Annotated[list[str], typer.Argument(help="one or more texts")],
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Label a few texts for a quick look."""
+    ctx = context(config, db)
+    predictions = get_classifier(ctx.settings).classify(texts)
+    docs = [
+        {
+            "text": t,
+            "label": p.label,
+            "confidence": p.confidence,
+            "scores": p.scores,
+            "skipped_reason": p.skipped_reason,
+        }
+        for t, p in zip(texts, predictions, strict=True)
+    ]
+    if as_json:
+        print_json(docs)
+        return
+    table = Table()
+    for col in ("label", "confidence", "text"):
+        table.add_column(col, overflow="fold")
+    for d in docs:
+        conf = f"{d['confidence']:.3f}" if d["confidence"] is not None else "-"
+        table.add_row(
+            str(d["label"] or f"skipped: {d['skipped_reason']}"), conf, Text(str(d["text"]))
+        )
+    console.print(table)

@@ -1,0 +1,244 @@
+"""Read KPI rows back for display: stored values (computed when missing), targets, changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from monitor.config import Settings
+from monitor.pipeline.facts import (
+    analyse_days,
+    brand_profile,
+    brand_targets,
+    day_runs,
+    scoring_params,
+)
+from monitor.report.model import Unit
+from monitor.scoring import (
+    ALL_SOURCES,
+    KPI_KEYS,
+    BrandView,
+    KpiRow,
+    kpis_from_view,
+    period_range,
+    previous_range,
+)
+from monitor.scoring.model import require_aware
+from monitor.scoring.stats import mean
+from monitor.storage.db import session_scope
+from monitor.storage.scores import stored_kpis
+
+Clock = Callable[[], datetime]
+Values = dict[str, Any]
+
+#: Display label, unit (as ``monitor.report.KpiLine``) and whether higher is better.
+KPI_INFO: dict[str, tuple[str, Unit, bool | None]] = {
+    "volume": ("Inbound mentions", "count", None),
+    "positive": ("Positive", "count", True),
+    "neutral": ("Neutral", "count", None),
+    "negative": ("Negative", "count", False),
+    "unlabeled": ("Not yet classified", "count", None),
+    "net_sentiment": ("Net sentiment", "pct", True),
+    "csat_proxy": ("CSAT proxy", "pct", True),
+    "nps_proxy": ("NPS proxy", "pct", True),
+    "complaints": ("Complaints", "count", False),
+    "answered": ("Answered", "count", True),
+    "response_rate": ("Response rate", "rate", True),
+    "frt_median_min": ("First response (median)", "min", False),
+    "frt_p90_min": ("First response (p90)", "min", False),
+    "answered_within_sla": ("Answered within SLA", "rate", True),
+    "unanswered_overdue": ("Unanswered past SLA", "count", False),
+    "abandonment_rate": ("Abandonment rate", "rate", False),
+    "resolution_median_min": ("Resolution time (median)", "min", False),
+    "fcr_rate": ("First-contact resolution", "rate", True),
+    "effort_proxy": ("Customer effort (posts)", "count", False),
+    "share_of_voice": ("Share of voice", "pct", True),
+}
+assert tuple(KPI_INFO) == KPI_KEYS, "KPI_INFO must list every KPI in display order"
+
+
+@dataclass(frozen=True, slots=True)
+class KpiStatus:
+    """One KPI of a brand's day, with its target, the change and the 7-day mean.
+
+    ``period`` is the target's period (``"day"`` without a target). ``value`` is the KPI
+    over that period ending with the day (the day's value for ``"day"``; a week target is
+    recomputed over the 7 days, never averaged), ``previous`` the period before it and
+    ``change`` = value − previous. ``day_value`` is always the day's own value and
+    ``mean_7d`` the mean of the daily values over the 7 days ending with the day (days
+    with nothing to measure left out). ``target`` is display text (``"≤ 60 /day"``), with
+    ``bound`` (``"min"``/``"max"``) and ``target_value`` in the KPI's unit for renderers;
+    ``met`` is ``None`` without a target or a value.
+    """
+
+    key: str
+    label: str
+    unit: Unit
+    higher_is_better: bool | None
+    period: str
+    value: float | None
+    day_value: float | None
+    previous: float | None
+    change: float | None
+    mean_7d: float | None
+    target: str | None
+    met: bool | None
+    bound: str | None = None
+    target_value: float | None = None
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _empty_values(settings: Settings, brand: str, source: str, now: datetime) -> Values:
+    """The row of a day that was scored but had no mention on ``source``."""
+    profile = brand_profile(settings, settings.brand(brand))
+    view = BrandView.build([], profile, now)
+    day = now.date()
+    rows = kpis_from_view(view, [], scoring_params(settings), day, day, (source,))
+    return next(r for r in rows if r.source == source).values()
+
+
+def daily_values(
+    engine: Engine,
+    settings: Settings,
+    *,
+    brand: str,
+    days: Iterable[date],
+    source: str = ALL_SOURCES,
+    clock: Clock,
+) -> dict[date, Values]:
+    """``{day: {kpi: value}}`` for ``source``: stored rows, computed for days never scored.
+
+    A day scored without a row for ``source`` had no mention there: its row is the empty one.
+    """
+    config = settings.brand(brand)
+    now = require_aware(clock(), "clock()")
+    wanted = sorted(set(days))
+    if not wanted:
+        return {}
+    with session_scope(engine) as session:
+        stored = stored_kpis(session, config.name, wanted[0], wanted[-1], {source, ALL_SOURCES})
+    values: dict[date, Values] = {}
+    missing = []
+    for day in wanted:
+        if (day, source) in stored:
+            values[day] = stored[(day, source)]
+        elif (day, ALL_SOURCES) in stored:
+            values[day] = _empty_values(settings, config.name, source, now)
+        else:
+            missing.append(day)
+    for day, row in _computed(settings, config.name, missing, source, now, engine).items():
+        values[day] = row.values()
+    return values
+
+
+def _computed(
+    settings: Settings, brand: str, days: list[date], source: str, now: datetime, engine: Engine
+) -> dict[date, KpiRow]:
+    """Compute (without storing) the ``source`` rows of ``days``."""
+    profile = brand_profile(settings, settings.brand(brand))
+    params = scoring_params(settings)
+    out: dict[date, KpiRow] = {}
+    for run in day_runs(days):
+        with session_scope(engine) as session:
+            analysis = analyse_days(session, profile, params, run[0], run[-1], now)
+        for day in run:
+            rows = kpis_from_view(analysis.view, analysis.complaints, params, day, day, (source,))
+            out[day] = next(r for r in rows if r.source == source)
+    return out
+
+
+def kpi_rows(
+    engine: Engine,
+    settings: Settings,
+    *,
+    brand: str,
+    days: Iterable[date],
+    source: str = ALL_SOURCES,
+    clock: Clock,
+) -> list[dict[str, Any]]:
+    """The JSON rows of docs/kpis.md (brand, source, date, every key), oldest day first."""
+    name = settings.brand(brand).name
+    by_day = daily_values(engine, settings, brand=name, days=days, source=source, clock=clock)
+    return [
+        {
+            "brand": name,
+            "source": source,
+            "date": day.isoformat(),
+            **{k: v.get(k) for k in KPI_KEYS},
+        }
+        for day, v in sorted(by_day.items())
+    ]
+
+
+def kpi_report(
+    engine: Engine,
+    settings: Settings,
+    *,
+    brand: str,
+    day: date,
+    source: str = ALL_SOURCES,
+    clock: Clock,
+) -> list[KpiStatus]:
+    """Every KPI of ``brand`` on ``day`` in display order, judged against its target."""
+    config = settings.brand(brand)
+    targets = brand_targets(config)
+    # the 7 days ending with ``day`` (the mean) and the day before them (the day's change)
+    days = [day - timedelta(days=i) for i in range(7, -1, -1)]
+    daily = daily_values(engine, settings, brand=config.name, days=days, source=source, clock=clock)
+    week, before = days[1:], daily[days[-2]]
+    weekly = None
+    if any(t.period == "week" for t in targets.values()):
+        weekly = _week_values(engine, settings, config.name, day, source, clock)
+    statuses = []
+    for key in KPI_KEYS:
+        label, unit, higher = KPI_INFO[key]
+        target = targets.get(key)
+        day_value = _float(daily[day].get(key))
+        if target is not None and target.period == "week" and weekly is not None:
+            value, previous = _float(weekly[0].get(key)), _float(weekly[1].get(key))
+        else:
+            value, previous = day_value, _float(before.get(key))
+        known = [v for v in (_float(daily[d].get(key)) for d in week) if v is not None]
+        statuses.append(
+            KpiStatus(
+                key=key,
+                label=label,
+                unit=unit,
+                higher_is_better=higher,
+                period=target.period if target is not None else "day",
+                value=value,
+                day_value=day_value,
+                previous=previous,
+                change=None if value is None or previous is None else value - previous,
+                mean_7d=mean(known),
+                target=target.describe() if target is not None else None,
+                met=target.met_by(value) if target is not None else None,
+                bound=target.bound if target is not None else None,
+                target_value=target.value if target is not None else None,
+            )
+        )
+    return statuses
+
+
+def _week_values(
+    engine: Engine, settings: Settings, brand: str, day: date, source: str, clock: Clock
+) -> tuple[Values, Values]:
+    """The KPIs recomputed over the week ending with ``day`` and over the week before."""
+    profile = brand_profile(settings, settings.brand(brand))
+    params = scoring_params(settings)
+    now = require_aware(clock(), "clock()")
+    first, _ = previous_range(day, "week")
+    with session_scope(engine) as session:
+        analysis = analyse_days(session, profile, params, first, day, now)
+    out = []
+    for start, end in (period_range(day, "week"), previous_range(day, "week")):
+        rows = kpis_from_view(analysis.view, analysis.complaints, params, start, end, (source,))
+        out.append(next(r for r in rows if r.source == source).values())
+    return out[0], out[1]

@@ -1,0 +1,251 @@
+"""Scorer output in storage: daily KPI rows, complaint state, manual resolutions, sent alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, SQLModel, col
+
+from monitor.storage.models import AlertSent, Complaint, DailyKpi, Resolution
+
+_CHUNK = 500
+
+
+def _insert(session: Session, model: type[SQLModel]) -> Any:
+    """A dialect insert that supports ``ON CONFLICT`` (SQLite and PostgreSQL)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(model)
+    if dialect == "sqlite":
+        return sqlite.insert(model)
+    raise NotImplementedError(f"database {dialect!r} is not supported")  # pragma: no cover
+
+
+# --- daily KPI rows ---------------------------------------------------------------------
+
+
+def save_daily_kpis(
+    session: Session,
+    brand: str,
+    day: date,
+    rows: Mapping[str, Mapping[str, Any]],
+    computed_at: datetime,
+) -> int:
+    """Store one brand-day's rows (``{source: values}``), replacing what was there.
+
+    Upsert on (brand, source, day); rows of sources that no longer have one are removed,
+    so scoring the same data again leaves exactly the same rows.
+    """
+    session.execute(
+        delete(DailyKpi).where(
+            col(DailyKpi.brand) == brand,
+            col(DailyKpi.day) == day,
+            col(DailyKpi.source).not_in(list(rows)),
+        )
+    )
+    if not rows:
+        return 0
+    stmt = _insert(session, DailyKpi)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["brand", "source", "day"],
+        set_={"values": stmt.excluded["values"], "computed_at": stmt.excluded.computed_at},
+    )
+    session.execute(
+        stmt,
+        [
+            {"brand": brand, "source": source, "day": day, "values": dict(values),
+             "computed_at": computed_at}
+            for source, values in rows.items()
+        ],
+    )  # fmt: skip
+    return len(rows)
+
+
+def stored_kpis(
+    session: Session, brand: str, first: date, last: date, sources: Collection[str]
+) -> dict[tuple[date, str], dict[str, Any]]:
+    """``{(day, source): values}`` of ``brand`` from ``first`` to ``last`` inclusive."""
+    stmt = select(col(DailyKpi.day), col(DailyKpi.source), col(DailyKpi.values)).where(
+        col(DailyKpi.brand) == brand,
+        col(DailyKpi.day) >= first,
+        col(DailyKpi.day) <= last,
+        col(DailyKpi.source).in_(list(sources)),
+    )
+    return {(d, s): dict(v) for d, s, v in session.execute(stmt)}
+
+
+# --- complaints ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintRecord:
+    """One complaint's state as the scorer found it."""
+
+    mention_id: int
+    brand: str
+    source: str
+    created_at: datetime
+    reason: str
+    answered: bool
+    first_response_at: datetime | None
+    brand_replies: int
+    resolved_at: datetime | None
+    resolution_kind: str | None
+
+
+def save_complaints(
+    session: Session,
+    brand: str,
+    start: datetime,
+    end: datetime,
+    records: Sequence[ComplaintRecord],
+    scored_at: datetime,
+) -> None:
+    """Rebuild the brand's complaints created in ``[start, end)`` and update ``records``.
+
+    Complaints of the window that are no longer complaints are removed; ``records`` may
+    also hold older complaints whose threads were scored (their state is refreshed).
+    """
+    session.execute(
+        delete(Complaint).where(
+            col(Complaint.brand) == brand,
+            col(Complaint.created_at) >= start,
+            col(Complaint.created_at) < end,
+        )
+    )
+    if not records:
+        return
+    stmt = _insert(session, Complaint)
+    columns = (
+        "brand", "source", "created_at", "reason", "answered", "first_response_at",
+        "brand_replies", "resolved_at", "resolution_kind", "scored_at",
+    )  # fmt: skip
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["mention_id"], set_={c: stmt.excluded[c] for c in columns}
+    )
+    rows = [
+        {
+            "mention_id": r.mention_id, "brand": r.brand, "source": r.source,
+            "created_at": r.created_at, "reason": r.reason, "answered": r.answered,
+            "first_response_at": r.first_response_at, "brand_replies": r.brand_replies,
+            "resolved_at": r.resolved_at, "resolution_kind": r.resolution_kind,
+            "scored_at": scored_at,
+        }
+        for r in sorted(records, key=lambda r: r.mention_id)
+    ]  # fmt: skip
+    for begin in range(0, len(rows), _CHUNK):
+        session.connection().execute(stmt, rows[begin : begin + _CHUNK])
+
+
+def open_complaint_ids(session: Session, brand: str) -> list[int]:
+    """Mention ids of the brand's stored complaints that are unanswered and unresolved."""
+    stmt = select(col(Complaint.mention_id)).where(
+        col(Complaint.brand) == brand,
+        col(Complaint.answered).is_(False),
+        col(Complaint.resolved_at).is_(None),
+    )
+    return [int(mid) for (mid,) in session.execute(stmt)]
+
+
+# --- manual resolutions -------------------------------------------------------------------
+
+
+def save_resolution(
+    session: Session, mention_id: int, resolved_at: datetime, note: str | None, marked_at: datetime
+) -> None:
+    """Mark a mention resolved by hand (a second mark replaces the first)."""
+    stmt = _insert(session, Resolution)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["mention_id"],
+        set_={
+            "resolved_at": stmt.excluded.resolved_at,
+            "note": stmt.excluded.note,
+            "marked_at": stmt.excluded.marked_at,
+        },
+    )
+    session.execute(
+        stmt,
+        [{"mention_id": mention_id, "resolved_at": resolved_at, "note": note,
+          "marked_at": marked_at}],
+    )  # fmt: skip
+
+
+# --- alerts -------------------------------------------------------------------------------
+
+
+def insert_alert(
+    session: Session, *, alert_key: str, kind: str, brand: str, message: str, fired_at: datetime
+) -> int | None:
+    """Store an alert unless its key is already stored; the new row's id, else ``None``.
+
+    The unique key decides which of two concurrent workers owns the alert.
+    """
+    stmt = _insert(session, AlertSent).values(
+        alert_key=alert_key, kind=kind, brand=brand, message=message, fired_at=fired_at
+    )
+    stmt = stmt.on_conflict_do_nothing(index_elements=["alert_key"]).returning(AlertSent.id)
+    new_id = session.execute(stmt).scalar_one_or_none()
+    return None if new_id is None else int(new_id)
+
+
+def last_fired_at(session: Session, brand: str, kind: str) -> datetime | None:
+    """When ``brand``'s latest alert of ``kind`` fired, if ever."""
+    stmt = select(func.max(col(AlertSent.fired_at))).where(
+        col(AlertSent.brand) == brand, col(AlertSent.kind) == kind
+    )
+    value: datetime | None = session.execute(stmt).scalar_one_or_none()
+    return value
+
+
+def failed_alerts(session: Session, since: datetime, stale_before: datetime) -> list[AlertSent]:
+    """Undelivered alerts fired since ``since`` worth another try.
+
+    Those whose delivery failed, and those left without an outcome before
+    ``stale_before`` (a worker stopped mid-delivery); not ones another worker may be
+    delivering right now.
+    """
+    stmt = (
+        select(AlertSent)
+        .where(
+            col(AlertSent.delivered_at).is_(None),
+            col(AlertSent.fired_at) >= since,
+            col(AlertSent.delivery_error).is_not(None) | (col(AlertSent.fired_at) < stale_before),
+        )
+        .order_by(col(AlertSent.fired_at), col(AlertSent.id))
+    )
+    return list(session.execute(stmt).scalars())
+
+
+def claim_alert(session: Session, alert_id: int, seen_error: str | None, claim: str) -> bool:
+    """Take an undelivered alert for a retry; ``False`` when another worker got there first.
+
+    A compare-and-set on ``delivery_error``: only the worker that still sees the outcome
+    it read replaces it with ``claim``.
+    """
+    same = (
+        col(AlertSent.delivery_error).is_(None)
+        if seen_error is None
+        else col(AlertSent.delivery_error) == seen_error
+    )
+    result = session.execute(
+        update(AlertSent)
+        .where(col(AlertSent.id) == alert_id, col(AlertSent.delivered_at).is_(None), same)
+        .values(delivery_error=claim)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def record_delivery(
+    session: Session, alert_id: int, *, delivered_at: datetime | None, error: str | None
+) -> None:
+    """Store the outcome of a delivery attempt."""
+    session.execute(
+        update(AlertSent)
+        .where(col(AlertSent.id) == alert_id)
+        .values(delivered_at=delivered_at, delivery_error=error)
+    )
