@@ -1,4 +1,4 @@
-"""Load and validate config.yaml: one clear message per problem, secrets only from the environment."""
+"""Load and validate config.yaml: one message per problem, secrets only from the environment."""
 
 from __future__ import annotations
 
@@ -11,10 +11,17 @@ from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
-from pydantic import model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from monitor.collectors.base import BrandSourceSettings, SourceSettings, Target
+from monitor.collectors.base import SourceSettings, Target
 from monitor.collectors.registry import RegistryError, collector_class
 
 #: Every daily KPI of docs/kpis.md, in display order; targets may name only these.
@@ -269,7 +276,9 @@ def _errors(exc: ValidationError, prefix: tuple[int | str, ...] = ()) -> list[st
 M = TypeVar("M", bound=BaseModel)
 
 
-def _validate(model: type[M], data: Any, prefix: tuple[int | str, ...], problems: list[str]) -> M | None:
+def _validate(
+    model: type[M], data: Any, prefix: tuple[int | str, ...], problems: list[str]
+) -> M | None:
     try:
         return model.model_validate(data if data is not None else {})
     except ValidationError as exc:
@@ -311,7 +320,7 @@ def expand_env(
 def parse_config(
     raw: Any, *, path: Path | str = "config.yaml", env: Mapping[str, str] | None = None
 ) -> Settings:
-    """Validate an already-parsed YAML document; raise :class:`ConfigError` listing every problem."""
+    """Validate a parsed YAML document; raise :class:`ConfigError` listing every problem."""
     path = Path(path)
     problems: list[str] = []
     if raw is None:
@@ -350,7 +359,9 @@ def parse_config(
     return Settings(config=config, path=path, source_settings=source_settings, targets=targets)
 
 
-def _validate_sources(raw_sources: dict[str, Any], problems: list[str]) -> dict[str, SourceSettings]:
+def _validate_sources(
+    raw_sources: dict[str, Any], problems: list[str]
+) -> dict[str, SourceSettings]:
     """Each ``sources.<name>`` against its collector's settings model."""
     source_settings: dict[str, SourceSettings] = {}
     for name, data in raw_sources.items():

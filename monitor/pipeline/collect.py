@@ -1,4 +1,4 @@
-"""Run collectors: each page and its cursor commit together; one failing source never stops others."""
+"""Run collectors: a page and its cursor commit together; one failing source never stops others."""
 
 from __future__ import annotations
 

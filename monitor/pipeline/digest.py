@@ -1,4 +1,4 @@
-"""Build the daily digest from storage, keep a copy on disk, and deliver it once per brand and day."""
+"""Build the daily digest from storage, keep a copy on disk, deliver it once per brand and day."""
 
 from __future__ import annotations
 

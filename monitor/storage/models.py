@@ -1,4 +1,4 @@
-"""The tables: mentions, sentiment labels, checkpoints, health, KPIs, resolutions, alerts, digests."""
+"""Tables: mentions, sentiment labels, checkpoints, health, KPIs, resolutions, alerts, digests."""
 
 from __future__ import annotations
 

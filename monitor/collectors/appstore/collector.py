@@ -27,8 +27,8 @@ from monitor.collectors.base import (
     SourceSettings,
     Target,
 )
-from monitor.collectors.watermark import Mark, Walk, epoch
 from monitor.collectors.retry import RetryPolicy, call_with_retry
+from monitor.collectors.watermark import Mark, Walk, epoch
 from monitor.posts import Post
 
 CURSOR_VERSION = 1

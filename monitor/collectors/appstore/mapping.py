@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from monitor.collectors.appstore.client import Review, parse_time
-from monitor.posts import clean_text
-from monitor.posts import Post
+from monitor.posts import Post, clean_text
 
 SOURCE = "appstore"
 

@@ -31,8 +31,8 @@ from monitor.collectors.base import (
 from monitor.collectors.reddit.client import ListingPage, MalformedPage, RedditClient
 from monitor.collectors.reddit.mapping import post_text, removed_marker, to_post
 from monitor.collectors.reddit.settings import RedditBrandSettings, RedditSettings, search_query
-from monitor.collectors.watermark import Mark, Walk, epoch
 from monitor.collectors.retry import RetryPolicy, call_with_retry
+from monitor.collectors.watermark import Mark, Walk, epoch
 from monitor.posts import Post
 
 CURSOR_VERSION = 1
