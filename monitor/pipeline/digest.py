@@ -158,7 +158,7 @@ def _kpi_line(status: KpiStatus) -> KpiLine:
         key=status.key,
         label=f"{status.label} (7 days)" if weekly else status.label,
         value=status.value,
-        unit=status.unit,  # type: ignore[arg-type]
+        unit=status.unit,
         target=status.target,
         met=status.met,
         change_vs_prev_day=status.change,
