@@ -25,7 +25,22 @@ from monitor.storage.models import Mention
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
 BRANDS = ["Acme", "Globex", "Initech", "Umbrella"]
 SOURCES = ["x", "reddit", "appstore"]
-WORDS = "late flight refund support thanks great awful delayed bag lost crew app crash love".split()
+WORDS = [
+    "late",
+    "flight",
+    "refund",
+    "support",
+    "thanks",
+    "great",
+    "awful",
+    "delayed",
+    "bag",
+    "lost",
+    "crew",
+    "app",
+    "crash",
+    "love",
+]
 
 
 def synthetic_posts(start: int, count: int, rng: random.Random, span_days: int) -> list[Post]:
@@ -64,12 +79,17 @@ def bench(url: str, rows: int, batch: int, span_days: int) -> None:
         gen_seconds += time.perf_counter() - g0
         with session_scope(engine) as session:
             upsert_posts(
-                session, posts, brand_of=lambda p: p.brand or "Acme",
-                is_brand_post=lambda p: False, now=NOW,
+                session,
+                posts,
+                brand_of=lambda p: p.brand or "Acme",
+                is_brand_post=lambda p: False,
+                now=NOW,
             )
     elapsed = time.perf_counter() - started - gen_seconds
-    print(f"[{engine.dialect.name}] upsert {rows:,} mentions in batches of {batch}: "
-          f"{elapsed:.1f}s = {rows / elapsed:,.0f} mentions/s (post generation excluded)")
+    print(
+        f"[{engine.dialect.name}] upsert {rows:,} mentions in batches of {batch}: "
+        f"{elapsed:.1f}s = {rows / elapsed:,.0f} mentions/s (post generation excluded)"
+    )
 
     # Labels as the classifier would leave them, written in one statement for speed.
     with session_scope(engine) as session:
@@ -92,8 +112,9 @@ def bench(url: str, rows: int, batch: int, span_days: int) -> None:
         with session_scope(engine) as session:
             got = recent_mentions(
                 session,
-                MentionFilter(brands=["Acme"], sentiment="negative",
-                              since=NOW - timedelta(hours=24), limit=50),
+                MentionFilter(
+                    brands=["Acme"], sentiment="negative", since=NOW - timedelta(hours=24), limit=50
+                ),
             )
             assert got, "no negative mentions in the last 24 h: widen --rows or narrow --span-days"
 
@@ -113,8 +134,9 @@ def bench(url: str, rows: int, batch: int, span_days: int) -> None:
             )
             assert session.execute(stmt).all()
 
-    print(f"[{engine.dialect.name}] negative mentions of the last 24 h, newest 50: {timed(negatives):.1f} ms")
-    print(f"[{engine.dialect.name}] one day's KPI aggregate (volume by source and label): {timed(day_kpis):.1f} ms")
+    name = engine.dialect.name
+    print(f"[{name}] negative mentions of the last 24 h, newest 50: {timed(negatives):.1f} ms")
+    print(f"[{name}] one day's KPI aggregate (volume by source, label): {timed(day_kpis):.1f} ms")
     engine.dispose()
 
 

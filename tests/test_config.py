@@ -129,7 +129,17 @@ def test_cli_help_lists_every_command() -> None:
     result = CliRunner().invoke(app, ["--help"])
     assert result.exit_code == 0
     for command in (
-        "init", "collect", "classify", "score", "run", "mentions", "unanswered",
-        "kpis", "digest", "import", "resolve", "sentiment",
+        "init",
+        "collect",
+        "classify",
+        "score",
+        "run",
+        "mentions",
+        "unanswered",
+        "kpis",
+        "digest",
+        "import",
+        "resolve",
+        "sentiment",
     ):
         assert command in result.output

@@ -43,7 +43,10 @@ def test_import_reports_bad_lines_and_keeps_every_good_row(tmp_path: Path) -> No
     config = write_config(tmp_path)
     first = run_import(config, FIXTURES / "posts.jsonl")
     assert first["inserted"] > 0
-    assert any(p.startswith(f"{FIXTURES / 'posts.jsonl'}:") and "created_at" in p for p in first["problems"])
+    assert any(
+        p.startswith(f"{FIXTURES / 'posts.jsonl'}:") and "created_at" in p
+        for p in first["problems"]
+    )
     engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
     with session_scope(engine) as session:
         rows = {(m.source, m.external_id): m for m in session.execute(select(Mention)).scalars()}
@@ -60,11 +63,17 @@ def test_import_reports_bad_lines_and_keeps_every_good_row(tmp_path: Path) -> No
 def test_unknown_brand_rows_are_reported_not_lost_silently(tmp_path: Path) -> None:
     config = write_config(tmp_path)
     file = tmp_path / "posts.jsonl"
+    rows = [
+        {"id": "1", "text": "hello @AcmeHelp", "author": "a"},
+        {"id": "2", "text": "globex is late", "author": "b"},
+        {"id": "3", "text": "nothing to see", "author": "c"},
+        {"id": "4", "text": "hi", "author": "d", "brand": "Initech"},
+    ]
     file.write_text(
-        '{"source": "x", "id": "1", "text": "hello @AcmeHelp", "created_at": "2026-11-02T09:00:00Z", "author": "a"}\n'
-        '{"source": "x", "id": "2", "text": "globex is late", "created_at": "2026-11-02T09:00:00Z", "author": "b"}\n'
-        '{"source": "x", "id": "3", "text": "nothing to see", "created_at": "2026-11-02T09:00:00Z", "author": "c"}\n'
-        '{"source": "x", "id": "4", "text": "hi", "created_at": "2026-11-02T09:00:00Z", "author": "d", "brand": "Initech"}\n'
+        "".join(
+            json.dumps({"source": "x", "created_at": "2026-11-02T09:00:00Z", **row}) + "\n"
+            for row in rows
+        )
     )
     doc = run_import(config, file)
     assert doc["inserted"] == 2

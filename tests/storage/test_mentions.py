@@ -32,8 +32,11 @@ def post(i: int, text: str = "hello", **kw: object) -> Post:
 def upsert(engine: Engine, posts: list[Post], brand: str = "Acme"):  # type: ignore[no-untyped-def]
     with session_scope(engine) as s:
         return upsert_posts(
-            s, posts, brand_of=lambda p: p.brand or brand,
-            is_brand_post=lambda p: p.author == "AcmeHelp", now=NOW,
+            s,
+            posts,
+            brand_of=lambda p: p.brand or brand,
+            is_brand_post=lambda p: p.author == "AcmeHelp",
+            now=NOW,
         )
 
 
@@ -45,8 +48,16 @@ def table_count(engine: Engine, model: type) -> int:
 def test_schema_has_every_table_and_is_at_head(engine: Engine) -> None:
     names = set(inspect(engine).get_table_names())
     assert {
-        "mention", "sentiment_label", "checkpoint", "source_health", "daily_kpi",
-        "resolution", "alert_sent", "digest_run", "complaint", "skipped_page",
+        "mention",
+        "sentiment_label",
+        "checkpoint",
+        "source_health",
+        "daily_kpi",
+        "resolution",
+        "alert_sent",
+        "digest_run",
+        "complaint",
+        "skipped_page",
     } <= names
     assert current_revision(engine) == head_revision()
     assert upgrade(engine) == (head_revision(), head_revision())  # second run is a no-op
@@ -78,8 +89,15 @@ def test_edited_post_updates_text_and_drops_stale_label(engine: Engine) -> None:
     with session_scope(engine) as s:
         mid = mention_by_key(s, "x", "1001").id  # type: ignore[union-attr]
         save_labels(
-            s, [LabelRecord(mid, "negative", 0.9, {"negative": 0.9, "neutral": 0.05, "positive": 0.05})],
-            model_name="m", model_revision="r1", now=NOW,
+            s,
+            [
+                LabelRecord(
+                    mid, "negative", 0.9, {"negative": 0.9, "neutral": 0.05, "positive": 0.05}
+                )
+            ],
+            model_name="m",
+            model_revision="r1",
+            now=NOW,
         )
     result = upsert(engine, [post(1, "bad service (edit: fixed now)")])
     assert (result.inserted, result.updated) == (0, 1)
@@ -110,14 +128,21 @@ def test_odd_and_huge_posts_are_stored(engine: Engine) -> None:
 
 
 def test_recent_negative_mentions_newest_first(engine: Engine) -> None:
-    upsert(engine, [post(i, f"text {i}") for i in range(6)] + [post(9, "our reply", author="AcmeHelp")])
+    upsert(
+        engine, [post(i, f"text {i}") for i in range(6)] + [post(9, "our reply", author="AcmeHelp")]
+    )
     with session_scope(engine) as s:
         ids = {m.external_id: m.id for m in s.execute(select(Mention)).scalars()}
         save_labels(
             s,
-            [LabelRecord(ids[str(1000 + i)], "negative" if i % 2 else "positive", 0.8, None) for i in range(6)]
+            [
+                LabelRecord(ids[str(1000 + i)], "negative" if i % 2 else "positive", 0.8, None)
+                for i in range(6)
+            ]
             + [LabelRecord(ids["1009"], "negative", 0.9, None)],
-            model_name="m", model_revision=None, now=NOW,
+            model_name="m",
+            model_revision=None,
+            now=NOW,
         )
         rows = recent_mentions(
             s, MentionFilter(brands=["Acme"], sentiment="negative", since=NOW - timedelta(hours=24))
