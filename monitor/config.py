@@ -134,7 +134,7 @@ class SentimentConfig(_Strict):
     batch_size: int = Field(default=64, ge=1, le=4096)
     max_length: int = Field(default=128, ge=8, le=4096)
     threads: int | None = Field(default=None, ge=1)
-    quantize: bool = True
+    quantize: bool = False
 
 
 class ComplaintsConfig(_Strict):

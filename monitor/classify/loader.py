@@ -1,0 +1,97 @@
+"""Load a sentiment model from a local folder or a hub name, once per process."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import warnings
+from pathlib import Path
+
+import torch
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+from monitor.classify.classifier import SentimentClassifier
+from monitor.classify.labels import label_mapping
+
+_WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "config.json")
+BUNDLED_MODEL_NAME = "tweet-sentiment-minilm"
+
+
+def bundled_model_path() -> Path:
+    """Folder of the model shipped in the repository's `models/` (source/editable installs)."""
+    return Path(__file__).resolve().parents[2] / "models" / BUNDLED_MODEL_NAME
+
+
+def load_classifier(
+    model: str,
+    *,
+    batch_size: int = 64,
+    max_length: int = 128,
+    threads: int | None = None,
+    quantize: bool = False,
+) -> SentimentClassifier:
+    """Return the classifier for `model` (local path or hub name), loading it at most once."""
+    if threads is not None:
+        if threads < 1:
+            raise ValueError(f"threads must be >= 1, got {threads}")
+        torch.set_num_threads(threads)
+    local = Path(model).expanduser()
+    key = str(local.resolve()) if local.is_dir() else model
+    return _load(key, batch_size, max_length, quantize)
+
+
+@functools.lru_cache(maxsize=4)
+def _load(model: str, batch_size: int, max_length: int, quantize: bool) -> SentimentClassifier:
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(model)
+        # fp16 weights on disk are for size only: CPU inference runs in fp32.
+        net = AutoModelForSequenceClassification.from_pretrained(model, dtype=torch.float32)
+    except (OSError, ValueError) as err:
+        # transformers raises either for a missing/incomplete folder or an unknown hub name.
+        raise OSError(f"cannot load sentiment model {model!r}: {err}") from err
+    net.eval()
+    mapping = label_mapping(net.config.id2label, model)
+    if quantize:
+        net = _quantize(net)
+    limits = [max_length, getattr(net.config, "max_position_embeddings", max_length)]
+    if 0 < getattr(tokenizer, "model_max_length", 0) < 1_000_000:  # unset = huge sentinel
+        limits.append(tokenizer.model_max_length)
+    return SentimentClassifier(
+        model_name=model,
+        revision=_revision(model, net.config),
+        tokenizer=tokenizer,
+        model=net,
+        mapping=mapping,
+        batch_size=batch_size,
+        max_length=min(limits),
+    )
+
+
+def _quantize(net: torch.nn.Module) -> torch.nn.Module:
+    """int8 dynamic quantization of the Linear layers (most of the compute)."""
+    with warnings.catch_warnings():
+        # torch announces the move of eager quantization to torchao; the API still works
+        # in the pinned torch and torchao is not a dependency.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        quantized: torch.nn.Module = torch.ao.quantization.quantize_dynamic(
+            net, {torch.nn.Linear}, dtype=torch.qint8
+        )
+    return quantized
+
+
+def _revision(model: str, config: object) -> str:
+    """Hub commit when known, else a short sha256 of the local weights (or config)."""
+    commit = getattr(config, "_commit_hash", None)
+    folder = Path(model)
+    if not folder.is_dir():
+        return str(commit) if commit else "unknown"
+    for name in _WEIGHT_FILES:
+        path = folder / name
+        if path.is_file():
+            digest = hashlib.sha256()
+            with path.open("rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(block)
+            return "sha256:" + digest.hexdigest()[:12]
+    return str(commit) if commit else "unknown"

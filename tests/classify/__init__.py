@@ -1,0 +1,1 @@
+"""Tests of the sentiment classifier (monitor.classify)."""
