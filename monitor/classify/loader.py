@@ -9,6 +9,7 @@ from pathlib import Path
 
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
+from transformers.utils import logging as hf_logging
 
 from monitor.classify.classifier import SentimentClassifier
 from monitor.classify.labels import label_mapping
@@ -42,6 +43,8 @@ def load_classifier(
 
 @functools.lru_cache(maxsize=4)
 def _load(model: str, batch_size: int, max_length: int, quantize: bool) -> SentimentClassifier:
+    # A progress bar per load is noise in the daemon's one-line-per-job log.
+    hf_logging.disable_progress_bar()
     try:
         tokenizer = AutoTokenizer.from_pretrained(model)
         # fp16 weights on disk are for size only: CPU inference runs in fp32.
