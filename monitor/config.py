@@ -23,30 +23,7 @@ from pydantic import (
 
 from monitor.collectors.base import SourceSettings, Target
 from monitor.collectors.registry import RegistryError, collector_class
-
-#: Every daily KPI of docs/kpis.md, in display order; targets may name only these.
-KPI_KEYS: tuple[str, ...] = (
-    "volume",
-    "positive",
-    "neutral",
-    "negative",
-    "unlabeled",
-    "net_sentiment",
-    "csat_proxy",
-    "nps_proxy",
-    "complaints",
-    "answered",
-    "response_rate",
-    "frt_median_min",
-    "frt_p90_min",
-    "answered_within_sla",
-    "unanswered_overdue",
-    "abandonment_rate",
-    "resolution_median_min",
-    "fcr_rate",
-    "effort_proxy",
-    "share_of_voice",
-)
+from monitor.scoring.kpis import KPI_KEYS  # targets may name only these
 
 BUNDLED_MODEL = Path(__file__).resolve().parent.parent / "models" / "tweet-sentiment-minilm"
 DEFAULT_CONFIG_PATH = Path("config.yaml")
