@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 from collections.abc import Callable
@@ -92,9 +91,7 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
 
 
 def context(config: Path | None, db: str | None) -> AppContext:
-    """The command context for the common options."""
-    if config is None and os.environ.get("MONITOR_CONFIG"):
-        config = Path(os.environ["MONITOR_CONFIG"])
+    """The command context for the common options (load_config falls back to $MONITOR_CONFIG)."""
     return AppContext(config, db)
 
 
