@@ -81,7 +81,9 @@ def test_server_errors_and_resets_are_retried_by_us_not_by_prawcore(
 ) -> None:
     server.fail_next(kind, "/r/techsupport/comments")
     assert ids(run(*reddit)) == EXPECTED_IDS
-    assert len(sleeps) == 1 and 0.75 <= sleeps[0] <= 1.25  # our back-off: 1 s +/- jitter
+    # Our back-off: 1 s +/- jitter. The fake drops the pooled connection after its error, so
+    # the retry can meet a dead socket first and cost one more back-off (no extra request).
+    assert 1 <= len(sleeps) <= 2 and all(0.75 <= s <= 1.25 for s in sleeps)
     # prawcore would have retried on its own (with time.sleep); exactly one extra request.
     assert len(server.api_requests("/r/techsupport/comments")) == 4 + 1  # 4 pages
 
