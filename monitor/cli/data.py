@@ -114,6 +114,7 @@ def collect(
             "updated": r.result.updated,
             "unchanged": r.result.unchanged,
             "skipped_pages": r.skipped_pages,
+            "skipped_posts": r.skipped_posts,
             "notes": r.notes,
             "error": r.error,
         }
@@ -134,12 +135,17 @@ def collect(
                 str(r.result.inserted),
                 str(r.result.updated),
                 str(r.result.unchanged),
-                str(r.skipped_pages),
+                _skipped_cell(r.skipped_pages, r.skipped_posts),
                 Text(status),
             )
         console.print(table)
     if any(r.error for r in reports):
         raise typer.Exit(1)
+
+
+def _skipped_cell(pages: int, posts: int) -> str:
+    """Pages left unread and posts left out of one pass (``N`` when only pages)."""
+    return f"{pages} pages, {posts} posts" if posts else str(pages)
 
 
 @handle_errors

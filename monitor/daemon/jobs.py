@@ -132,6 +132,8 @@ def collect_job(ctx: JobContext, source: str, brand: str) -> JobOutcome:
     summary = f"{pages}, {r.inserted} new, {r.updated} edited"
     if report.skipped_pages:
         summary += f", {report.skipped_pages} skipped pages"
+    if report.skipped_posts:
+        summary += f", {report.skipped_posts} skipped posts"
     if report.stopped:
         summary += ", stopped between pages for shutdown"
     if report.error:

@@ -9,13 +9,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from monitor.collectors.base import AuthError, Collector, Page, SourceError, Target
 from monitor.collectors.registry import collector_class
 from monitor.config import Settings
+from monitor.pipeline.store import SkippedPost, store_page
 from monitor.posts import Post
 from monitor.storage.db import session_scope
-from monitor.storage.mentions import UpsertResult, upsert_posts
+from monitor.storage.mentions import UpsertResult
 from monitor.storage.sources import (
     keep_skipped_page,
     load_cursor,
@@ -39,6 +41,8 @@ class CollectReport:
     pages: int = 0
     result: UpsertResult = field(default_factory=UpsertResult)
     skipped_pages: int = 0
+    skipped_posts: int = 0  # posts left out (sanitizer or database refused them), kept
+    changed_posts: int = 0  # posts stored after cleaning or cutting a field
     notes: list[str] = field(default_factory=list)
     error: str | None = None
     auth_failed: bool = False
@@ -92,13 +96,15 @@ def run_target(
         for page in pages:
             now = clock()
             with session_scope(engine) as session:
-                result = upsert_posts(
+                stored = store_page(
                     session,
                     page.posts,
                     brand_of=lambda p: p.brand or target.brand,
                     is_brand_post=is_brand_post,
                     now=now,
                 )
+                for post in stored.skipped:
+                    _keep_skipped_post(session, source, target.brand, post, now)
                 for skipped in page.skipped:
                     keep_skipped_page(
                         session,
@@ -111,9 +117,14 @@ def run_target(
                     )
                 if not backfill:
                     save_cursor(session, source, target.brand, page.cursor, now)
+            result = stored.result
             report.pages += 1
             report.result += result
             report.skipped_pages += len(page.skipped)
+            report.skipped_posts += len(stored.skipped)
+            report.changed_posts += stored.changed
+            for post in stored.skipped:
+                log.warning("%s/%s: skipped post %s", source, target.brand, post)
             report.notes.extend(page.notes)
             for note in page.notes:
                 log.info("%s/%s: %s", source, target.brand, note)
@@ -139,6 +150,14 @@ def run_target(
             close()  # a generator left between pages releases its connection now
     _record_health(engine, report, clock())
     return report
+
+
+def _keep_skipped_post(
+    session: Session, source: str, brand: str, skipped: SkippedPost, now: datetime
+) -> None:
+    """Keep a post left out as a skipped page whose ``where`` is ``post SOURCE:ID``."""
+    where = f"post {skipped.key}"
+    keep_skipped_page(session, source, brand, where, skipped.reason, skipped.body(), now)
 
 
 def _record_health(engine: Engine, report: CollectReport, now: datetime) -> None:

@@ -12,9 +12,10 @@ from sqlalchemy.engine import Engine
 
 from monitor.config import Settings
 from monitor.importer import iter_post_batches
+from monitor.pipeline.store import StoreResult, store_page
 from monitor.posts import Post
 from monitor.storage.db import session_scope
-from monitor.storage.mentions import UpsertResult, upsert_posts
+from monitor.storage.mentions import UpsertResult
 
 Clock = Callable[[], datetime]
 
@@ -26,6 +27,7 @@ class ImportReport:
     result: UpsertResult = field(default_factory=UpsertResult)
     problems: list[str] = field(default_factory=list)
     lines: int = 0
+    changed: int = 0  # rows stored after a field was cleaned or cut (docs/import-format.md)
 
 
 @dataclass
@@ -114,17 +116,21 @@ def import_file(
                 problem(f"{path}: post {post.key}: {named}")
             else:
                 good.append((post, brand))
-        report.result += _store(engine, resolver, good, clock())
+        stored = _store(engine, resolver, good, clock())
+        report.result += stored.result
+        report.changed += stored.changed
+        for skipped in stored.skipped:
+            problem(f"{path}: post {skipped}")
         report.lines = batch.last_line
     return report
 
 
 def _store(
     engine: Engine, resolver: BrandResolver, rows: list[tuple[Post, str]], now: datetime
-) -> UpsertResult:
+) -> StoreResult:
     brands = {post.key: brand for post, brand in rows}
     with session_scope(engine) as session:
-        return upsert_posts(
+        return store_page(
             session,
             [post for post, _ in rows],
             brand_of=lambda p: brands[p.key],
