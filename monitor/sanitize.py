@@ -9,6 +9,8 @@ what it changed) or raises :class:`BadPost` with a reason naming the field.
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,6 +30,8 @@ EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 #: How far into the future a post's date may be (clock skew between us and the source).
 FUTURE_SLACK = timedelta(days=1)
 
+#: A BCP 47 language tag as sources send it ("en", "pt-BR", "zh-Hant-TW", X's "qme").
+_LANG_TAG = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_LANG_CHARS}}}")
 _ID_FIELDS = ("external_id", "author_id", "in_reply_to", "thread_id")
 _SHORT_TEXT_FIELDS = {"author": MAX_AUTHOR_CHARS, "subreddit": MAX_ID_CHARS, "url": MAX_URL_CHARS}
 
@@ -67,8 +71,9 @@ def sanitize_post(post: Post, *, now: datetime) -> Sanitized:
 
     Ids (source, external_id, author_id, in_reply_to, thread_id) must be printable, without
     whitespace, and fit their column: an id cut short would point at another post, so a bad
-    id rejects the post. Free text (text, author, subreddit, url, lang) is cleaned (NUL and
-    lone surrogates become U+FFFD) and cut to its column; integers are clamped to 64 bits;
+    id rejects the post. Free text (text, author, subreddit, url) is cleaned (NUL and
+    lone surrogates become U+FFFD) and cut to its column; a lang that is not a language tag
+    is dropped; NaN and infinities in ``raw`` become null; integers are clamped to 64 bits;
     a date before 1970 or more than a day ahead of ``now`` rejects the post.
     """
     key = f"{clean_str(post.source)[:MAX_SOURCE_CHARS]}:{clean_str(post.external_id)[:80]}"
@@ -108,12 +113,10 @@ def sanitize_post(post: Post, *, now: datetime) -> Sanitized:
         if cleaned != value:
             updates[name] = cleaned
 
-    if post.lang is not None:
-        lang = clean_str(post.lang)
-        if len(lang) > MAX_LANG_CHARS or not _is_clean_id(lang):
-            # A language tag is a hint only: drop a bad one rather than the post.
-            changes.append("lang: not a language tag, dropped")
-            updates["lang"] = None
+    if post.lang is not None and not _LANG_TAG.fullmatch(post.lang):
+        # A language tag is a hint only: drop a bad one rather than the post.
+        changes.append("lang: not a language tag, dropped")
+        updates["lang"] = None
 
     if post.author_followers is not None:
         followers = min(max(post.author_followers, 0), INT64_MAX)
@@ -126,9 +129,30 @@ def sanitize_post(post: Post, *, now: datetime) -> Sanitized:
     if post.created_at > now + FUTURE_SLACK:
         raise BadPost(key, f"created_at {post.created_at.isoformat()} is in the future")
 
-    if not updates:
+    raw, non_finite = _finite_json(post.raw)
+    if non_finite:
+        # JSON has no NaN or Infinity: PostgreSQL refuses them, SQLite would store bad JSON.
+        changes.append(f"raw: {non_finite} NaN or infinite numbers replaced by null")
+    if not updates and not non_finite:
         return Sanitized(post, changes)
-    raw = dict(post.raw)
+    raw = dict(raw)
     if "text" in updates and len(post.text) > MAX_TEXT_CHARS:
         raw["_truncated_from_chars"] = len(post.text)
     return Sanitized(dataclasses.replace(post, raw=raw, **updates), changes)
+
+
+def _finite_json(value: Any) -> tuple[Any, int]:
+    """``value`` with every NaN or infinite float replaced by None, and how many there were."""
+    if isinstance(value, float):
+        return (value, 0) if math.isfinite(value) else (None, 1)
+    if isinstance(value, dict):
+        count, out = 0, {}
+        for key, item in value.items():
+            out[key], n = _finite_json(item)
+            count += n
+        return (out, count) if count else (value, 0)
+    if isinstance(value, list | tuple):
+        items = [_finite_json(item) for item in value]
+        count = sum(n for _, n in items)
+        return ([item for item, _ in items], count) if count else (value, 0)
+    return value, 0

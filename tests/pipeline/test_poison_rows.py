@@ -42,7 +42,7 @@ LONG_ID = "p" + "9" * 200  # row 800: longer than the 128-character column
 
 
 def hostile(i: int) -> Post:
-    """Row ``i`` (1-based) of the stream; five rows carry a hostile field."""
+    """Row ``i`` (1-based) of the stream; seven rows carry a hostile field."""
     post = Post(
         source="fake",
         external_id=f"p{i}",
@@ -57,6 +57,7 @@ def hostile(i: int) -> Post:
         800: {"external_id": LONG_ID},
         850: {"lang": "x" * 40},
         875: {"author_followers": 2**63},
+        950: {"raw": {"score": float("nan")}},
     }.get(i, {})
     return dataclasses.replace(post, **changes)
 
@@ -121,7 +122,7 @@ def test_hostile_rows_are_skipped_and_every_good_row_is_stored(
     assert report.pages == ROWS // PAGE
     assert report.result.inserted == ROWS - 3
     assert report.skipped_posts == 3
-    assert report.changed_posts == 3  # author, lang, followers
+    assert report.changed_posts == 4  # author, lang, followers, raw
 
     with session_scope(engine) as session:
         stored = {m.external_id: m for m in session.execute(select(Mention)).scalars()}
@@ -136,6 +137,7 @@ def test_hostile_rows_are_skipped_and_every_good_row_is_stored(
     assert stored["p600"].author == "nul\ufffdauthor"
     assert stored["p850"].lang is None
     assert stored["p875"].author_followers == 2**63 - 1
+    assert stored["p950"].raw == {"score": None}
     assert set(skipped) == {"post fake:p700", f"post fake:{LONG_ID[:80]}", "post fake:p900"}
     assert "in_reply_to" in skipped["post fake:p700"]
     assert "longer than 128" in skipped[f"post fake:{LONG_ID[:80]}"]
