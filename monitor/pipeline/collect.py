@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from monitor.collectors.base import AuthError, Collector, Page, SourceError, Target
+from monitor.collectors.fingerprint import check_streams, stream_settings_of
 from monitor.collectors.registry import collector_class
 from monitor.config import Settings
 from monitor.pipeline.store import SkippedPost, store_page
@@ -81,6 +82,9 @@ def run_target(
 ) -> CollectReport:
     """One pass for one target; a backfill (since/until) never moves the live cursor.
 
+    A stream whose settings changed since its cursor was saved starts afresh (see
+    monitor.collectors.fingerprint); the others keep their place.
+
     ``should_stop`` is asked after each committed page: True ends the pass there, which is
     safe because every page is stored together with its cursor.
     """
@@ -89,6 +93,11 @@ def run_target(
     with session_scope(engine) as session:
         # A backfill reads the cursor too (the X read budget lives there) but never saves it.
         cursor = load_cursor(session, source, target.brand)
+    streams = check_streams(cursor, {} if backfill else stream_settings_of(collector, target))
+    cursor = streams.cursor
+    for changed in streams.changed:
+        log.info("%s/%s: %s", source, target.brand, changed.message())
+        report.notes.append(changed.message())
     is_brand_post = brand_post_checker(target)
     pages: Iterator[Page] | None = None
     try:
@@ -116,7 +125,7 @@ def run_target(
                         now,
                     )
                 if not backfill:
-                    save_cursor(session, source, target.brand, page.cursor, now)
+                    save_cursor(session, source, target.brand, streams.stamp(page.cursor), now)
             result = stored.result
             report.pages += 1
             report.result += result

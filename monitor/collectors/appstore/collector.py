@@ -56,6 +56,12 @@ class AppStoreCollector:
         """Release the HTTP session."""
         self._client.close()
 
+    def stream_settings(self, target: Target) -> dict[str, dict[str, str]]:
+        """What defines the reviews stream: the app (see monitor.collectors.fingerprint)."""
+        if not isinstance(target.settings, AppStoreBrandSettings):
+            return {}
+        return {STREAM: {"app_id": target.settings.app_id}}
+
     def collect(
         self,
         target: Target,

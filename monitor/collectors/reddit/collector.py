@@ -97,6 +97,20 @@ class RedditCollector:
         """Release the HTTP session."""
         self._client.close()
 
+    def stream_settings(self, target: Target) -> dict[str, dict[str, Any]]:
+        """What defines each stream of ``target`` (see monitor.collectors.fingerprint).
+
+        The subreddit or user is part of a stream's name already; the keywords decide what
+        a search finds and which comments a watched subreddit yields.
+        """
+        settings = target.settings
+        if not isinstance(settings, RedditBrandSettings):
+            return {}
+        return {
+            s.name: {"keywords": list(settings.keywords)} if "q" in s.params or s.keywords else {}
+            for s in streams_for(settings)
+        }
+
     def collect(
         self,
         target: Target,

@@ -52,19 +52,25 @@ class Stream:
     name: str
     endpoint: Endpoint
     subject: str
+    defined_by: str  # the setting the subject comes from (named when it changes)
+
+    @property
+    def settings(self) -> dict[str, str]:
+        """What decides what this stream reads (its cursor starts afresh when it changes)."""
+        return {self.defined_by: self.subject}
 
 
 def streams_for(settings: XBrandSettings) -> list[Stream]:
     """Mentions first, then brand replies, then the broad (costliest) search."""
     streams = []
     if settings.user_id:
-        streams.append(Stream("mentions", "mentions", settings.user_id))
+        streams.append(Stream("mentions", "mentions", settings.user_id, "user_id"))
     if settings.include_own_replies and settings.accounts:
         authors = " OR ".join(f"from:{handle}" for handle in settings.accounts)
-        streams.append(Stream("brand_replies", "search", f"({authors}) is:reply"))
+        streams.append(Stream("brand_replies", "search", f"({authors}) is:reply", "accounts"))
     elif settings.include_own_replies and settings.user_id:
-        streams.append(Stream("brand_replies", "timeline", settings.user_id))
-    streams.append(Stream("search", "search", settings.query))
+        streams.append(Stream("brand_replies", "timeline", settings.user_id, "user_id"))
+    streams.append(Stream("search", "search", settings.query, "query"))
     return streams
 
 
@@ -134,6 +140,12 @@ class XCollector:
             yield Page([], state.to_json(), notes=run.notes, stream="")
         if run.rejected:
             raise FatalError("; ".join(run.rejected))
+
+    def stream_settings(self, target: Target) -> dict[str, dict[str, str]]:
+        """What defines each stream of ``target`` (see monitor.collectors.fingerprint)."""
+        if not isinstance(target.settings, XBrandSettings):
+            return {}
+        return {s.name: s.settings for s in streams_for(target.settings)}
 
     def _get_client(self) -> XClient:
         if self._client is None:
