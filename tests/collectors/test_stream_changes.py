@@ -7,6 +7,7 @@ kept the old ``since_id`` and never saw the older posts the new query matches.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -19,6 +20,7 @@ from monitor.collectors.base import Target
 from monitor.pipeline.collect import run_target
 from monitor.storage.db import session_scope
 from monitor.storage.models import Mention
+from tests.collectors.fakes.reddit_server import make_reddit_collector, running_reddit_server
 from tests.collectors.fakes.x_server import (
     MutableClock,
     XFakeServer,
@@ -28,6 +30,7 @@ from tests.collectors.fakes.x_server import (
 )
 
 NOW = datetime(2026, 3, 12, 12, 0, tzinfo=UTC)
+REDDIT_NOW = datetime(2024, 6, 2, tzinfo=UTC)
 SEARCH, MENTIONS = "/2/tweets/search/recent", "/2/users/90210777/mentions"
 #: Posts naming only @NorthwindAir, older than everything the first query found last.
 NORTHWIND_ONLY = {"2031007378570075636", "2031470215823534805"}
@@ -87,3 +90,29 @@ def test_changed_x_query_rereads_search_and_mentions_keeps_its_cursor(
     assert third.ok and third.result.inserted == 0
     assert not [r for r in caplog.records if "afresh" in r.getMessage()]
     assert all("since_id" in r.params for r in server.requests[asked:])
+
+
+def test_changed_reddit_keywords_reread_keyword_streams_only(engine: Engine) -> None:
+    with running_reddit_server() as server:
+        collector, target = make_reddit_collector(server.base_url, lambda: REDDIT_NOW)
+        try:
+            assert run_target(engine, collector, "reddit", target, clock=lambda: REDDIT_NOW).ok
+            first = Counter(r.path for r in server.api_requests())
+            keywords = [*target.settings.keywords, "acme phone"]  # type: ignore[attr-defined]
+            edited = Target(target.brand, target.settings.model_copy(update={"keywords": keywords}))
+            before = len(server.api_requests())
+            report = run_target(engine, collector, "reddit", edited, clock=lambda: REDDIT_NOW)
+        finally:
+            collector.close()
+        second = Counter(r.path for r in server.api_requests()[before:])
+    assert report.ok, report.error
+    afresh = ["comments:r/techsupport", "search:all", "search:r/techsupport"]
+    assert sorted(n for n in report.notes if "afresh" in n) == [
+        f"{name} keywords changed, starting the {name} stream afresh" for name in afresh
+    ]
+    keyword_paths = [p for p in first if p.endswith("search") or "techsupport" in p]
+    assert all(second[p] == first[p] for p in keyword_paths)  # walked again, all pages
+    assert second["/search"] == first["/search"] > 1
+    own = [p for p in first if "AcmeMobile" in p or p.startswith("/user/")]
+    assert own and all(second[p] == 1 for p in own)  # one page reaches the kept mark
+    assert report.result.inserted == 0  # the same posts: nothing is stored twice
