@@ -20,6 +20,12 @@ from monitor.collectors.base import Target
 from monitor.pipeline.collect import run_target
 from monitor.storage.db import session_scope
 from monitor.storage.models import Mention
+from tests.collectors.fakes.appstore_server import (
+    APP_ID,
+    SAMPLE_PAGE,
+    make_appstore_collector,
+    running_appstore_server,
+)
 from tests.collectors.fakes.reddit_server import make_reddit_collector, running_reddit_server
 from tests.collectors.fakes.x_server import (
     MutableClock,
@@ -116,3 +122,29 @@ def test_changed_reddit_keywords_reread_keyword_streams_only(engine: Engine) -> 
     own = [p for p in first if "AcmeMobile" in p or p.startswith("/user/")]
     assert own and all(second[p] == 1 for p in own)  # one page reaches the kept mark
     assert report.result.inserted == 0  # the same posts: nothing is stored twice
+
+
+def test_changed_app_store_app_id_reads_the_new_app_from_its_first_pass_window(
+    engine: Engine,
+) -> None:
+    other_app = "2345678901"
+    with running_appstore_server(clock=lambda: REDDIT_NOW) as server:
+        # The other app has reviews of its own, at the same times as the first app's.
+        server.state.reviews[other_app] = [
+            {**r, "id": f"other-{r['id']}", "relationships": {}}
+            for r in server.state.reviews[APP_ID]
+        ]
+        collector, target = make_appstore_collector(server.base_url, lambda: REDDIT_NOW)
+        try:
+            first = run_target(engine, collector, "appstore", target, clock=lambda: REDDIT_NOW)
+            settings = target.settings.model_copy(update={"app_id": other_app})
+            edited = Target(target.brand, settings)
+            second = run_target(engine, collector, "appstore", edited, clock=lambda: REDDIT_NOW)
+        finally:
+            collector.close()
+    assert first.ok and second.ok, (first.error, second.error)
+    assert second.notes == ["reviews app_id changed, starting the reviews stream afresh"]
+    with session_scope(engine) as session:
+        ids = set(session.scalars(select(col(Mention.external_id))))
+    other = {f"other-{r['id']}" for r in SAMPLE_PAGE["data"]}
+    assert other <= ids and second.result.inserted == len(other)
