@@ -90,6 +90,20 @@ class FatalError(SourceError):
     """A request that will never succeed as sent (bad query, 400/404)."""
 
 
+@dataclass(frozen=True)
+class CheckResult:
+    """What one cheap authenticated call said about a source's set-up (``sources check``)."""
+
+    ok: bool
+    #: "signed in as @AcmeHelp, 9,412 reads left today", or what is wrong.
+    detail: str
+    #: Where to fix it: the config key or environment variable to look at.
+    fix: str | None = None
+    #: True when the source could not be reached at all (network, DNS, 5xx): the
+    #: environment is at fault, not the set-up.
+    unreachable: bool = False
+
+
 @runtime_checkable
 class Collector(Protocol):
     """A source: validates its settings and yields pages for one target."""
@@ -107,6 +121,15 @@ class Collector(Protocol):
         until: datetime | None = None,
     ) -> Iterator[Page]:
         """Yield pages newer than ``cursor`` (or within ``since``/``until`` for a backfill)."""
+        ...
+
+
+@runtime_checkable
+class CheckableCollector(Protocol):
+    """A collector that can test its credentials with one cheap call."""
+
+    def check(self) -> CheckResult:
+        """One cheap authenticated call: ok, or what is wrong and where to fix it."""
         ...
 
 
