@@ -10,11 +10,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from monitor.config import load_config
+from monitor.pipeline.score import score_days
 from monitor.posts import Post
 from monitor.storage.db import make_engine, session_scope
+from monitor.storage.labels import LabelRecord, save_labels
 from monitor.storage.mentions import upsert_posts
 from monitor.storage.migrate import upgrade
+from monitor.storage.models import Mention
 from tests.conftest import REPO_ROOT
 from tests.daemon.fake_source import BEARER_ENV, daemon_config, write_config
 from tests.hostile.strings import HOSTILE
@@ -25,7 +30,7 @@ database_url: sqlite:///{db}
 brands:
   - name: Acme
     sources:
-      x: {{query: "acme"}}
+      x: {{query: "acme", accounts: [AcmeHelp]}}
 sources:
   x: {{enabled: false}}
   reddit: {{enabled: false}}
@@ -61,7 +66,7 @@ def config(tmp_path: Path) -> Path:
     upgrade(engine)
     now = datetime.now(UTC)
     posts = [
-        Post(source="x", external_id=str(100 + i), author=value[:200], text=value,
+        Post(source="x", external_id=str(100 + i), author=value[:200], text=f"@AcmeHelp {value}",
              created_at=now - timedelta(minutes=10 + i))
         for i, (name, value) in enumerate(HOSTILE)
         if name != "lone_surrogate"  # no database stores one (sanitize_post replaces it)
@@ -70,15 +75,25 @@ def config(tmp_path: Path) -> Path:
         upsert_posts(
             session, posts, brand_of=lambda p: "Acme", is_brand_post=lambda p: False, now=now
         )
+    with session_scope(engine) as session:  # all negative: each one an unanswered complaint
+        ids = session.execute(select(Mention.id)).scalars().all()  # type: ignore[call-overload]
+        labels = [
+            LabelRecord(mention_id=i, label="negative", confidence=0.9, scores=None) for i in ids
+        ]
+        save_labels(session, labels, model_name="test", model_revision=None, now=now)
+    days = sorted({now.date(), (now - timedelta(hours=1)).date()})
+    score_days(engine, load_config(path), clock=lambda: now, days=days)
     engine.dispose()
     return path
 
 
 @pytest.mark.parametrize("color", [False, True], ids=["piped", "forced-colour"])
-def test_mentions_table_shows_data_escaped(config: Path, color: bool) -> None:
+@pytest.mark.parametrize(
+    "command", [["mentions", "--since", "7d", "--limit", "100"], ["unanswered"]], ids=lambda c: c[0]
+)
+def test_tables_show_data_escaped(config: Path, command: list[str], color: bool) -> None:
     env = {"FORCE_COLOR": "1", "TERM": "xterm-256color"} if color else {"NO_COLOR": "1"}
-    result = monitor("mentions", "--config", str(config), "--since", "7d", "--limit", "100",
-                     cwd=config.parent, env=env)  # fmt: skip
+    result = monitor(*command, "--config", str(config), cwd=config.parent, env=env)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     for active in ACTIVE:
