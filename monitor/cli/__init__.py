@@ -8,6 +8,7 @@ import os
 import typer
 
 from monitor.cli import data, digest, queries, run, scoring, sentiment, sources
+from monitor.escape import install_log_escaping
 
 app = typer.Typer(
     name="monitor",
@@ -31,4 +32,5 @@ def main() -> None:
         level=os.environ.get("MONITOR_LOG_LEVEL", "WARNING").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    install_log_escaping()  # one record, one line: data cannot forge log lines
     app()

@@ -14,15 +14,18 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 from sqlalchemy.engine import Engine
 
 from monitor.clock import utc_now
 from monitor.config import ConfigError, Settings, load_config
+from monitor.escape import terminal
 from monitor.storage.db import DatabaseError, make_engine
 from monitor.storage.migrate import ensure_schema
 
-console = Console()
-err_console = Console(stderr=True)
+# No emoji codes anywhere: ":x:" in data (a job id "collect:x:Acme") would become ❌.
+console = Console(emoji=False)
+err_console = Console(stderr=True, emoji=False)
 
 ConfigOpt = Annotated[
     Path | None,
@@ -71,6 +74,16 @@ class AppContext:
     def now() -> datetime:
         """The command's clock."""
         return utc_now()
+
+
+def data_text(value: object, style: str = "") -> Text:
+    """Data for a table cell or title: controls escaped, never read as markup or emoji."""
+    return Text(terminal(str(value)), style=style)
+
+
+def say(line: str, *, err: bool = False) -> None:
+    """Print one line that carries data: escaped, no markup, emoji or highlighting."""
+    (err_console if err else console).print(data_text(line), soft_wrap=True)
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:

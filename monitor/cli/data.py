@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from rich.text import Text
 
 from monitor.cli.common import (
     ConfigOpt,
@@ -17,11 +16,12 @@ from monitor.cli.common import (
     UsageError,
     console,
     context,
+    data_text,
     db_url,
-    err_console,
     handle_errors,
     parse_time,
     print_json,
+    say,
 )
 from monitor.collectors.base import Page
 from monitor.importer import ImportFileError
@@ -129,14 +129,14 @@ def collect(
         for r in reports:
             status = r.error or ("; ".join(r.notes) if r.notes else "ok")
             table.add_row(
-                r.source,
-                r.target,
+                data_text(r.source),
+                data_text(r.target),
                 str(r.pages),
                 str(r.result.inserted),
                 str(r.result.updated),
                 str(r.result.unchanged),
                 _skipped_cell(r.skipped_pages, r.skipped_posts),
-                Text(status),
+                data_text(status),
             )
         console.print(table)
     if any(r.error for r in reports):
@@ -161,7 +161,7 @@ def import_(
 
     def show(problem: str) -> None:
         if not as_json:
-            err_console.print(problem, markup=False, highlight=False)
+            say(problem, err=True)
 
     try:
         report = import_file(engine, settings, file, clock=ctx.now, on_problem=show)
@@ -178,10 +178,9 @@ def import_(
     if as_json:
         print_json(doc)
     else:
-        console.print(
+        say(
             f"{file}: {report.result.inserted} new, {report.result.updated} updated, "
-            f"{report.result.unchanged} unchanged, {len(report.problems)} rows skipped",
-            markup=False,
+            f"{report.result.unchanged} unchanged, {len(report.problems)} rows skipped"
         )
     if report.problems:
         raise typer.Exit(1)

@@ -12,11 +12,11 @@ from monitor.cli.common import (
     ConfigOpt,
     DbOpt,
     JsonOpt,
-    console,
     context,
     handle_errors,
     parse_day,
     print_json,
+    say,
 )
 from monitor.pipeline.digest import send_due_digests
 
@@ -71,8 +71,8 @@ def digest(
                 state = "already sent earlier"
             else:
                 state = f"sent via {', '.join(o.sent_via)}" if o.sent_via else "written"
-            console.print(f"{o.brand} {o.day}: {state} -> {o.html_path}", markup=False)
+            say(f"{o.brand} {o.day}: {state} -> {o.html_path}")
             for err in o.errors:
-                console.print(f"  delivery failed: {err}", markup=False)
+                say(f"  delivery failed: {err}")
     if any(o.errors for o in outcomes):
         raise typer.Exit(1)

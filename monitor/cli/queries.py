@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from rich.text import Text
 
 from monitor.cli.common import (
     ConfigOpt,
@@ -15,6 +14,7 @@ from monitor.cli.common import (
     UsageError,
     console,
     context,
+    data_text,
     handle_errors,
     parse_since,
     print_json,
@@ -90,10 +90,10 @@ def mentions(
     for m in rows:
         table.add_row(
             m.created_at.strftime("%Y-%m-%d %H:%M"),
-            m.source,
-            m.brand,
-            Text(m.author),
+            data_text(m.source),
+            data_text(m.brand),
+            data_text(m.author),
             f"{m.sentiment or '-'} {m.sentiment_confidence or 0:.2f}" if m.sentiment else "-",
-            Text(m.text[:200]),  # post text is data, never Rich markup
+            data_text(m.text[:200]),  # post text is data: never markup, controls shown escaped
         )
     console.print(table)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from monitor.cli.common import ConfigOpt, DbOpt, console, context, err_console, handle_errors
+from monitor.cli.common import ConfigOpt, DbOpt, context, handle_errors, say
 from monitor.daemon import Daemon, DaemonError
 
 
@@ -38,7 +38,7 @@ def run(
     if once:
         summary = daemon.run_once()
         for line in summary.lines():
-            console.print(line, markup=False, highlight=False, soft_wrap=True)
+            say(line)  # job ids such as "collect:x:Acme" are data, not emoji codes
         if summary.interrupted:
             raise typer.Exit(130)
         if summary.failures:
@@ -47,6 +47,6 @@ def run(
     try:
         status = daemon.serve()
     except DaemonError as exc:
-        err_console.print(f"error: {exc}", markup=False, highlight=False)
+        say(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     raise typer.Exit(status)

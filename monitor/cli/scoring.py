@@ -16,10 +16,12 @@ from monitor.cli.common import (
     UsageError,
     console,
     context,
+    data_text,
     handle_errors,
     parse_day,
     parse_time,
     print_json,
+    say,
 )
 from monitor.config import BrandConfig, Settings
 from monitor.pipeline.score import (
@@ -94,12 +96,8 @@ def score(
         return
     for d in done:
         span = str(d["first"]) if d["first"] == d["last"] else f"{d['first']} .. {d['last']}"
-        console.print(f"scored {d['brand']} {span}", markup=False, highlight=False)
-    console.print(
-        f"{report.rows} KPI rows, {report.complaints} complaints stored",
-        markup=False,
-        highlight=False,
-    )
+        say(f"scored {d['brand']} {span}")
+    say(f"{report.rows} KPI rows, {report.complaints} complaints stored")
 
 
 @handle_errors
@@ -160,7 +158,8 @@ def _kpi_table(
 ) -> Table:
     """KPIs as rows; a column per day, then target, status and change for the last day."""
     last = rows[-1]["date"]
-    table = Table(title=f"{brand.name} · {source} · {brand.timezone}", title_justify="left")
+    title = data_text(f"{brand.name} · {source} · {brand.timezone}")
+    table = Table(title=title, title_justify="left")
     table.add_column("KPI", no_wrap=True)
     for row in rows:
         table.add_column(row["date"][5:] if len(rows) > 1 else row["date"], justify="right")
@@ -212,11 +211,11 @@ def unanswered(
         table.add_row(
             f"{item.priority:.2f}",
             age,
-            Text(item.key),
-            Text(item.author),
-            Text(item.text[:280]),  # post text is data, never Rich markup
-            Text(item.reason),
-            Text(item.url or MISSING),
+            data_text(item.key),
+            data_text(item.author),
+            data_text(item.text[:280]),  # post text is data: never markup, controls escaped
+            data_text(item.reason),
+            data_text(item.url or MISSING),
         )
     console.print(table)
 
@@ -240,17 +239,13 @@ def resolve(
         raise UsageError(str(exc)) from None
     stamp = result.resolved_at.strftime("%Y-%m-%d %H:%M UTC")
     if result.complaint_key is None:
-        console.print(
+        say(
             f"{result.key} marked resolved at {stamp}, but it is not a complaint of a configured "
-            "brand (nor a follow-up of one): nothing changes until it becomes one",
-            markup=False,
-            highlight=False,
+            "brand (nor a follow-up of one): nothing changes until it becomes one"
         )
         return
     which = "" if result.complaint_key == result.key else f" (complaint {result.complaint_key})"
-    console.print(
-        f"{result.key}{which} marked resolved at {stamp}; {result.brand} "
-        f"{result.rescored_day} rescored",
-        markup=False,
-        highlight=False,
+    say(
+        f"{result.key}{which} marked resolved at {stamp}; "
+        f"{result.brand} {result.rescored_day} rescored"
     )

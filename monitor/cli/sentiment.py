@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from rich.text import Text
 
 from monitor.cli.common import (
     ConfigOpt,
@@ -17,8 +16,10 @@ from monitor.cli.common import (
     UsageError,
     console,
     context,
+    data_text,
     handle_errors,
     print_json,
+    say,
 )
 from monitor.pipeline.classify import classify_backlog, get_classifier
 
@@ -71,7 +72,7 @@ def classify(
     if as_json:
         print_json(doc)
     else:
-        console.print(
+        say(
             f"labeled {report.labeled}, skipped {report.skipped} (recorded with a reason), "
             f"{report.remaining} left; model {report.model_name}"
         )
@@ -149,6 +150,6 @@ def sentiment_predict(
     for d in docs:
         conf = f"{d['confidence']:.3f}" if d["confidence"] is not None else "-"
         table.add_row(
-            str(d["label"] or f"skipped: {d['skipped_reason']}"), conf, Text(str(d["text"]))
+            str(d["label"] or f"skipped: {d['skipped_reason']}"), conf, data_text(d["text"])
         )
     console.print(table)

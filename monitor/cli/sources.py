@@ -14,6 +14,7 @@ from monitor.cli.common import (
     UsageError,
     console,
     context,
+    data_text,
     handle_errors,
     print_json,
 )
@@ -65,6 +66,11 @@ def check(
         table = Table("source", "status", "detail", "fix")
         for s in statuses:
             status = Text("ok", style="green") if s.result.ok else Text("FAILED", style="red")
-            table.add_row(Text(s.source), status, Text(s.result.detail), Text(s.result.fix or ""))
+            table.add_row(
+                data_text(s.source),
+                status,
+                data_text(s.result.detail),
+                data_text(s.result.fix or ""),
+            )
         console.print(table)
     raise typer.Exit(exit_code(statuses))

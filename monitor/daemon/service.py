@@ -20,6 +20,7 @@ from monitor.daemon.metrics import Metrics
 from monitor.daemon.redact import Redactor, configured_secrets
 from monitor.daemon.scheduler import JobSpec, build_scheduler, job_specs
 from monitor.daemon.signals import install_stop_handlers
+from monitor.escape import install_log_escaping
 from monitor.storage.db import session_scope
 from monitor.storage.migrate import ensure_schema
 from monitor.storage.models import Mention
@@ -100,6 +101,7 @@ class Daemon:
 
     def prepare(self) -> bool:
         """Create or upgrade the schema; True when the database already held mentions."""
+        install_log_escaping()  # one record one line, also when embedded without the CLI
         ensure_schema(self.ctx.engine)
         with session_scope(self.ctx.engine) as session:
             first = select(Mention.id).limit(1)  # type: ignore[call-overload]

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import Engine
 
 from monitor.config import BrandConfig, Settings
+from monitor.escape import log_line
 from monitor.pipeline.facts import brand_profile, load_negatives, scoring_params
 from monitor.pipeline.score import open_complaints
 from monitor.report import Alert as AlertMessage
@@ -71,7 +72,7 @@ def check_and_send_alerts(
                     message=alert.message, fired_at=now,
                 )  # fmt: skip
             if new_id is not None:
-                log.info("alert %s: %s", alert.alert_key, alert.message)
+                log.info("alert %s: %s", log_line(alert.alert_key), log_line(alert.message))
                 fired.append((new_id, alert))
     for alert_id, alert in fired:
         message = AlertMessage(alert.kind, alert.brand, alert.message, alert.at, alert.url)

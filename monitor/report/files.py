@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
@@ -21,6 +22,8 @@ from monitor.report.text import render_text
 #: Addresses used for the .eml when no real message is passed in.
 PLACEHOLDER_SENDER = "social-monitor@localhost"
 PLACEHOLDER_RECIPIENT = "digest@localhost"
+#: Hex digits of the brand-name hash in file names (32 bits: no clash among thousands).
+_HASH_CHARS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +41,13 @@ class DigestFiles:
 
 
 def file_stem(digest: DigestData) -> str:
-    """``<brand-slug>-<YYYY-MM-DD>``: safe on every file system, unique per brand and day."""
+    """``<brand-slug>-<hash>-<YYYY-MM-DD>``: safe on every file system, unique per brand and day."""
     folded = unicodedata.normalize("NFKD", digest.brand).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-") or "brand"
-    return f"{slug[:60]}-{digest.day.isoformat()}"
+    # The slug alone folds different brands together ("日本航空" and "全日空" are both
+    # "brand"; "Acme Inc" and "Acme-Inc" both "acme-inc"): a hash of the exact name splits them.
+    exact = digest.brand.encode("utf-8", "surrogatepass")
+    return f"{slug[:60]}-{hashlib.sha256(exact).hexdigest()[:_HASH_CHARS]}-{digest.day.isoformat()}"
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

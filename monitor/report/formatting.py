@@ -7,6 +7,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from monitor.escape import text_line
 from monitor.report.model import KpiLine
 
 #: Shown for a KPI with nothing to measure (``None``), so it never reads as 0.
@@ -113,5 +114,5 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
 
 
 def one_line(text: str, limit: int = 200) -> str:
-    """Squash text to a single safe header/subject line (no CR/LF)."""
-    return excerpt(text, limit)
+    """Squash text to a single safe header/subject line (no CR/LF, no bidi override)."""
+    return text_line(excerpt(text, limit))

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
+from monitor.escape import slack as escape_slack
 from monitor.report.formatting import MISSING, excerpt, local_time, safe_url, status_word
 from monitor.report.model import Alert, DigestData
 from monitor.report.retry import PermanentFailure, Retry, TransientFailure, with_retry
@@ -27,14 +28,6 @@ _COMPLAINTS_SHOWN = 5
 _POST_CHARS = 280
 
 
-def escape_mrkdwn(text: str) -> str:
-    """Escape the three characters Slack treats as markup (``&``, ``<``, ``>``).
-
-    After this, post text cannot form links or ``<!channel>``-style mentions.
-    """
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def slack_link(url: str | None, label: str) -> str:
     """A ``<url|label>`` link for http(s) URLs; empty for anything else."""
     href = safe_url(url)
@@ -42,7 +35,7 @@ def slack_link(url: str | None, label: str) -> str:
         return ""
     # '|' and '>' would end the URL part early; '&' must be entity-escaped for Slack.
     href = href.replace("&", "&amp;").replace("|", "%7C").replace("<", "%3C").replace(">", "%3E")
-    return f"<{href}|{escape_mrkdwn(label)}>"
+    return f"<{href}|{escape_slack(label)}>"
 
 
 def _cut(text: str, limit: int) -> str:
@@ -59,18 +52,18 @@ def _kpi_field(digest: DigestData, index: int) -> dict[str, str]:
         parts.append(f"{status_word(row.met)} (target {row.target})")
     if row.change != MISSING:
         parts.append(f"{row.change} vs prev. day")
-    body = escape_mrkdwn(" · ".join(parts))
-    return {"type": "mrkdwn", "text": _cut(f"*{escape_mrkdwn(row.label)}*\n{body}", _FIELD_CHARS)}
+    body = escape_slack(" · ".join(parts))
+    return {"type": "mrkdwn", "text": _cut(f"*{escape_slack(row.label)}*\n{body}", _FIELD_CHARS)}
 
 
 def digest_blocks(digest: DigestData) -> dict[str, Any]:
     """The webhook payload for a digest: KPI summary and the top unanswered complaints."""
-    header = _cut(f"{digest.brand} daily digest · {day_title(digest)}", _HEADER_CHARS)
+    header = _cut(escape_slack(f"{digest.brand} daily digest · {day_title(digest)}"), _HEADER_CHARS)
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": header}},
         {
             "type": "section",
-            "text": {"type": "mrkdwn", "text": f"*{escape_mrkdwn(targets_summary(digest))}*"},
+            "text": {"type": "mrkdwn", "text": f"*{escape_slack(targets_summary(digest))}*"},
         },
     ]
     indices = list(range(len(digest.kpis)))
@@ -87,15 +80,15 @@ def digest_blocks(digest: DigestData) -> dict[str, Any]:
         )
     for row in complaints:
         link = slack_link(row.url, "open")
-        meta = escape_mrkdwn(f"{row.author} on {row.source} · {row.detail}")
-        quote = escape_mrkdwn(excerpt(row.text, _POST_CHARS))
+        meta = escape_slack(f"{row.author} on {row.source} · {row.detail}")
+        quote = escape_slack(excerpt(row.text, _POST_CHARS))
         text = f"*{meta}*{' · ' + link if link else ''}\n>{quote}"
         blocks.append(
             {"type": "section", "text": {"type": "mrkdwn", "text": _cut(text, _SECTION_CHARS)}}
         )
     if digest.alerts:
         lines = [
-            f"• *{escape_mrkdwn(a.kind)}* {escape_mrkdwn(excerpt(a.message, 200))}"
+            f"• *{escape_slack(a.kind)}* {escape_slack(excerpt(a.message, 200))}"
             for a in digest.alerts[:10]
         ]
         text = _cut(
@@ -104,20 +97,23 @@ def digest_blocks(digest: DigestData) -> dict[str, Any]:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
     generated = f"Generated {local_time(digest.generated_at, digest.tz)}. Full digest by e-mail."
     blocks.append(
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": escape_mrkdwn(generated)}]}
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": escape_slack(generated)}]}
     )
-    return {"text": digest_subject(digest), "blocks": blocks}
+    return {"text": escape_slack(digest_subject(digest)), "blocks": blocks}
 
 
 def alert_blocks(alert: Alert, timezone: str = "UTC") -> dict[str, Any]:
     """The webhook payload for one alert."""
-    head = f":rotating_light: *{escape_mrkdwn(alert.kind)} alert* · {escape_mrkdwn(alert.brand)}"
-    body = escape_mrkdwn(excerpt(alert.message, 2000))
+    head = f":rotating_light: *{escape_slack(alert.kind)} alert* · {escape_slack(alert.brand)}"
+    body = escape_slack(excerpt(alert.message, 2000))
     link = slack_link(alert.url, "open")
     text = _cut(f"{head}\n{body}{chr(10) + link if link else ''}", _SECTION_CHARS)
-    when = escape_mrkdwn(local_time(alert.at, ZoneInfo(timezone)))
+    when = escape_slack(local_time(alert.at, ZoneInfo(timezone)))
     return {
-        "text": _cut(f"{alert.kind} alert for {alert.brand}: {excerpt(alert.message, 200)}", 300),
+        "text": _cut(
+            escape_slack(f"{alert.kind} alert for {alert.brand}: {excerpt(alert.message, 200)}"),
+            300,
+        ),
         "blocks": [
             {"type": "section", "text": {"type": "mrkdwn", "text": text}},
             {"type": "context", "elements": [{"type": "mrkdwn", "text": when}]},

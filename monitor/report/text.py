@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from monitor.escape import text_line
 from monitor.report.formatting import MISSING, excerpt, local_time, one_line
 from monitor.report.model import Alert, DigestData
 from monitor.report.views import (
@@ -19,6 +20,13 @@ from monitor.report.views import (
 )
 
 _RULE = "-" * 72
+
+
+def _body(lines: list[str]) -> str:
+    """Join body lines; each entry is escaped so data in it can never start another line."""
+    # Our own literal parts hold no control characters, so escaping whole lines only ever
+    # changes the data in them (an author's CR/LF cannot forge a "Bcc:" line).
+    return "".join(f"{text_line(line)}\n" for line in lines)
 
 
 def digest_subject(digest: DigestData) -> str:
@@ -94,7 +102,7 @@ def render_text(digest: DigestData) -> str:
         width = max(len(v.name) for v in voice)
         lines += [f"{v.name.ljust(width)}  {v.pct:>6}  ({v.volume} mentions)" for v in voice]
     lines += ["", _RULE, generated_line(digest), "Charts are in the HTML version of this digest."]
-    return "\n".join(lines) + "\n"
+    return _body(lines)
 
 
 def alert_subject(alert: Alert) -> str:
@@ -112,4 +120,4 @@ def render_alert_text(alert: Alert, timezone: str = "UTC") -> str:
     ]
     if alert.url:
         lines += ["", one_line(alert.url, 500)]
-    return "\n".join(lines) + "\n"
+    return _body(lines)

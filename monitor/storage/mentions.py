@@ -250,10 +250,12 @@ def recent_mentions(session: Session, flt: MentionFilter) -> list[Mention]:
     if flt.inbound_only:
         stmt = stmt.where(col(Mention.is_brand_post).is_(False))
     if flt.search:
-        like = f"%{flt.search.lower()}%"
+        # autoescape: '%', '_' and the escape character itself match only themselves.
+        needle = flt.search.lower()
         stmt = stmt.where(
             or_(
-                func.lower(col(Mention.text)).like(like), func.lower(col(Mention.author)).like(like)
+                func.lower(col(Mention.text)).contains(needle, autoescape=True),
+                func.lower(col(Mention.author)).contains(needle, autoescape=True),
             )
         )
     stmt = stmt.order_by(col(Mention.created_at).desc(), col(Mention.id).desc()).limit(flt.limit)

@@ -20,7 +20,7 @@ def test_files_written_and_html_images_resolve(
     tmp_path: Path, hostile: DigestData, html_parser: Callable[[str], Any]
 ) -> None:
     files = write_digest_files(hostile, tmp_path / "digests")
-    assert files.html.name == "acme-mobile-2024-05-14.html"
+    assert files.html.name == "acme-mobile-742a74c4-2024-05-14.html"
     for path in files.all():
         assert path.is_file() and path.stat().st_size > 0
     html = files.html.read_text(encoding="utf-8")
@@ -54,5 +54,17 @@ def test_rewrite_same_day_replaces(tmp_path: Path) -> None:
 
 def test_file_stem_is_safe() -> None:
     digest = replace(sample_digest(), brand="../Café <Ünïcode>/x")
-    assert file_stem(digest) == "cafe-unicode-x-2024-05-14"
-    assert file_stem(replace(digest, brand="日本")) == "brand-2024-05-14"
+    assert file_stem(digest) == "cafe-unicode-x-0157d222-2024-05-14"
+    assert file_stem(replace(digest, brand="日本")) == "brand-cf2abf0c-2024-05-14"
+
+
+def test_brands_that_slug_alike_get_their_own_files(tmp_path: Path) -> None:
+    """Issue 9: 日本航空 and 全日空 (both "brand"), Acme Inc and Acme-Inc once shared files."""
+    brands = ["日本航空", "全日空", "Acme Inc", "Acme-Inc", "acme inc", "ACME INC"]
+    written = {b: write_digest_files(replace(sample_digest(), brand=b), tmp_path) for b in brands}
+    stems = {b: file_stem(replace(sample_digest(), brand=b)) for b in brands}
+    assert len(set(stems.values())) == len(brands), stems
+    assert stems["日本航空"].startswith("brand-") and stems["Acme Inc"].startswith("acme-inc-")
+    for brand, files in written.items():  # each brand's file still holds its own digest
+        assert brand in files.text.read_text(encoding="utf-8").splitlines()[0]
+    assert len(list(tmp_path.glob("*.html"))) == len(brands)

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
+from monitor.escape import slack as escape_mrkdwn
 from monitor.report.model import DigestData, UnansweredItem
 from monitor.report.retry import DeliveryError, Retry
 from monitor.report.sample import sample_digest
-from monitor.report.slack import digest_blocks, escape_mrkdwn, post_slack, slack_link
+from monitor.report.slack import digest_blocks, post_slack, slack_link
 
 SCRIPT = "<script>alert('pwned')</script>"
 
