@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
@@ -20,9 +21,14 @@ from monitor.pipeline.delivery import (
     ALERT,
     SENT,
     ChannelOutcome,
+    ChannelSetupError,
+    ChannelState,
     Parcel,
     alert_subject,
+    channel_problems,
+    channel_states,
     deliver,
+    force_resend,
 )
 from monitor.pipeline.facts import brand_profile, load_negatives, scoring_params
 from monitor.pipeline.score import open_complaints
@@ -32,9 +38,10 @@ from monitor.scoring import NEGATIVE_SPIKE, Alert, overdue_alerts_from, spike_al
 from monitor.scoring.alerts import BASELINE_DAYS
 from monitor.scoring.model import require_aware
 from monitor.storage.db import session_scope
-from monitor.storage.models import Delivery
+from monitor.storage.models import AlertSent, Delivery
 from monitor.storage.outbox import RETRYABLE, delivery_rows
 from monitor.storage.scores import (
+    alerts_since,
     insert_alert,
     last_fired_at,
     record_delivery,
@@ -171,3 +178,63 @@ def _retry_failed(
             continue
         message = AlertMessage(alert.kind, alert.brand, alert.message, alert.fired_at)
         _deliver(engine, settings, alert.id, message, todo, clock, retry)
+
+
+@dataclass(frozen=True)
+class AlertDelivery:
+    """One stored alert and where its delivery stands on each channel."""
+
+    alert: AlertSent
+    channels: list[ChannelState]
+
+
+def alert_deliveries(
+    engine: Engine, settings: Settings, *, since: datetime, now: datetime
+) -> list[AlertDelivery]:
+    """Alerts fired since ``since`` with each channel's state (none: they went to the log)."""
+    with session_scope(engine) as session:
+        alerts = alerts_since(session, since)
+        ids = [a.id for a in alerts if a.id is not None]
+        rows = delivery_rows(session, kind=ALERT, alert_ids=ids)
+    by_alert: dict[int, list[Delivery]] = {}
+    for row in rows:
+        by_alert.setdefault(row.alert_id or 0, []).append(row)
+    configured = _channels(settings)
+    out = []
+    for alert in alerts:
+        mine = by_alert.get(alert.id or 0, [])
+        # Channels configured after the alert fired were never meant for it.
+        expected = configured if mine or alert.delivered_at is None else []
+        out.append(AlertDelivery(alert, channel_states(engine, mine, expected, now)))
+    return out
+
+
+def resend_alert(
+    engine: Engine,
+    settings: Settings,
+    alert_id: int,
+    *,
+    clock: Clock,
+    channels: list[str] | None = None,
+    retry: Retry | None = None,
+) -> list[ChannelOutcome]:
+    """Send one stored alert again on ``channels`` (default: every configured channel).
+
+    Raises ``ChannelSetupError`` for an unknown alert id, no channel, or a channel not set up.
+    """
+    chosen = channels or _channels(settings)
+    if not chosen:
+        raise ChannelSetupError("no alert channel configured: set alerts.channels (email, slack)")
+    problems = channel_problems(settings, chosen)
+    if problems:
+        raise ChannelSetupError("; ".join(problems))
+    with session_scope(engine) as session:
+        alert = session.get(AlertSent, alert_id)
+    if alert is None or alert.id is None:
+        raise ChannelSetupError(f"no alert with id {alert_id}")
+    busy = force_resend(engine, alert_subject(alert.id, alert.brand), chosen, clock())
+    message = AlertMessage(alert.kind, alert.brand, alert.message, alert.fired_at)
+    todo = [c for c in chosen if c not in busy]
+    outcomes = _deliver(engine, settings, alert.id, message, todo, clock, retry or DEFAULT_RETRY)
+    held = [ChannelOutcome(c, "sending", error="another run is sending it") for c in busy]
+    return outcomes + held

@@ -59,10 +59,28 @@ CHANNELS = ("email", "slack")
 LEASE_MARGIN_S = 60.0
 
 __all__ = [
-    "ALERT", "CHANNELS", "DIGEST", "FAILED", "PENDING", "SENDING", "SENT", "UNCONFIRMED",
-    "ChannelOutcome", "ChannelSetupError", "Parcel", "alert_subject", "channel_problems",
-    "current_state", "deliver", "digest_subject", "force_resend", "open_channels",
-    "settle", "smtp_settings",
+    "ALERT",
+    "CHANNELS",
+    "DIGEST",
+    "FAILED",
+    "PENDING",
+    "SENDING",
+    "SENT",
+    "UNCONFIRMED",
+    "ChannelOutcome",
+    "ChannelSetupError",
+    "ChannelState",
+    "Parcel",
+    "alert_subject",
+    "channel_problems",
+    "channel_states",
+    "current_state",
+    "deliver",
+    "digest_subject",
+    "force_resend",
+    "open_channels",
+    "settle",
+    "smtp_settings",
 ]  # fmt: skip
 
 
@@ -318,3 +336,30 @@ def force_resend(
         with session_scope(engine) as session:
             requeue(session, row, now=now)
     return busy
+
+
+@dataclass(frozen=True)
+class ChannelState:
+    """One channel's delivery of one subject, as shown by ``--status`` and ``monitor alerts``."""
+
+    channel: str
+    state: str
+    attempts: int = 0
+    sent_at: datetime | None = None
+    error: str | None = None
+
+
+def channel_states(
+    engine: Engine, rows: Sequence[Delivery], channels: Sequence[str], now: datetime
+) -> list[ChannelState]:
+    """States of ``channels`` (plus any other channel with a row); no row means ``not sent``."""
+    by_channel = {r.channel: r for r in settle(engine, rows, now)}
+    out = []
+    for channel in dict.fromkeys([*channels, *by_channel]):
+        row = by_channel.get(channel)
+        if row is None:
+            out.append(ChannelState(channel, "not sent"))
+        else:
+            state = current_state(row, now)
+            out.append(ChannelState(channel, state, row.attempts, row.sent_at, row.error))
+    return out

@@ -15,10 +15,13 @@ from sqlalchemy.engine import Engine
 
 from monitor.config import BrandConfig, Settings
 from monitor.pipeline.delivery import (
+    DIGEST,
     SENT,
     ChannelSetupError,
+    ChannelState,
     Parcel,
     channel_problems,
+    channel_states,
     digest_subject,
     force_resend,
     open_channels,
@@ -45,12 +48,14 @@ from monitor.storage.db import session_scope
 from monitor.storage.digests import (
     alerts_between,
     digest_run,
+    digest_runs,
     extreme_mentions,
     inbound_volumes,
     kpi_rows,
 )
-from monitor.storage.models import DailyKpi, DigestRun
+from monitor.storage.models import DailyKpi, Delivery, DigestRun
 from monitor.storage.models import Mention as StoredMention
+from monitor.storage.outbox import delivery_rows
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -292,3 +297,42 @@ def _one_digest(
             run.sent_at = clock()
         session.add(run)
     return outcome
+
+
+@dataclass(frozen=True)
+class DigestStatus:
+    """Delivery state of one brand's digest for one day, per channel."""
+
+    brand: str
+    day: date
+    html_path: str | None
+    channels: list[ChannelState]
+
+
+def digest_status(
+    engine: Engine,
+    settings: Settings,
+    *,
+    now: datetime,
+    brand: str | None = None,
+    day: date | None = None,
+    since: date | None = None,
+) -> list[DigestStatus]:
+    """Each built or delivered digest in the filter, with every configured channel's state."""
+    channels = list(dict.fromkeys(settings.config.digest.channels))
+    with session_scope(engine) as session:
+        runs = digest_runs(session, brand=brand, day=day, since=since)
+        rows = delivery_rows(session, kind=DIGEST, brand=brand, day=day, since_day=since)
+    by_subject: dict[tuple[str, date], list[Delivery]] = {}
+    for row in rows:
+        if row.day is not None:
+            by_subject.setdefault((row.brand, row.day), []).append(row)
+    paths = {(r.brand, r.day): r.html_path for r in runs}
+    keys = sorted(set(paths) | set(by_subject), key=lambda k: (k[1], k[0]))
+    return [
+        DigestStatus(
+            b, d, paths.get((b, d)), channel_states(engine, by_subject.get(k, []), channels, now)
+        )
+        for k in keys
+        for b, d in [k]
+    ]

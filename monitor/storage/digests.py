@@ -80,3 +80,21 @@ def digest_run(session: Session, brand: str, day: date) -> DigestRun | None:
 def last_digest_sent_at(session: Session) -> datetime | None:
     """When the newest digest went out (for /metrics)."""
     return session.execute(select(func.max(col(DigestRun.sent_at)))).scalar_one_or_none()
+
+
+def digest_runs(
+    session: Session,
+    *,
+    brand: str | None = None,
+    day: date | None = None,
+    since: date | None = None,
+) -> list[DigestRun]:
+    """Built digests, filtered by brand and day (or days from ``since``), oldest first."""
+    stmt = select(DigestRun)
+    if brand is not None:
+        stmt = stmt.where(col(DigestRun.brand) == brand)
+    if day is not None:
+        stmt = stmt.where(col(DigestRun.day) == day)
+    if since is not None:
+        stmt = stmt.where(col(DigestRun.day) >= since)
+    return list(session.execute(stmt.order_by(col(DigestRun.day), col(DigestRun.brand))).scalars())

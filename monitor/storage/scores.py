@@ -212,6 +212,16 @@ def undelivered_alerts(session: Session, since: datetime) -> list[AlertSent]:
     return list(session.execute(stmt).scalars())
 
 
+def alerts_since(session: Session, since: datetime) -> list[AlertSent]:
+    """Alerts fired since ``since``, oldest first."""
+    stmt = (
+        select(AlertSent)
+        .where(col(AlertSent.fired_at) >= since)
+        .order_by(col(AlertSent.fired_at), col(AlertSent.id))
+    )
+    return list(session.execute(stmt).scalars())
+
+
 def record_delivery(
     session: Session, alert_id: int, *, delivered_at: datetime | None, error: str | None
 ) -> None:
