@@ -7,7 +7,7 @@ import os
 
 import typer
 
-from monitor.cli import data, digest, queries, run, scoring, sentiment
+from monitor.cli import alerts, data, digest, queries, run, scoring, sentiment
 
 app = typer.Typer(
     name="monitor",
@@ -22,6 +22,7 @@ sentiment.register(app)
 run.register(app)
 scoring.register(app)
 digest.register(app)
+alerts.register(app)
 
 
 def main() -> None:
