@@ -199,6 +199,8 @@ def digest_job(ctx: JobContext, brand: str | None = None) -> JobOutcome:
         states = ", ".join(f"{c} {s}" for c, s in o.states.items())
         if o.already_sent:
             parts.append(f"{o.brand} {o.day}: already sent")
+        elif o.already_written:
+            parts.append(f"{o.brand} {o.day}: already written (no delivery channel)")
         elif o.errors:
             failed = True
             parts.append(

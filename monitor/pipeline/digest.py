@@ -52,8 +52,9 @@ from monitor.storage.digests import (
     extreme_mentions,
     inbound_volumes,
     kpi_rows,
+    save_digest_run,
 )
-from monitor.storage.models import DailyKpi, Delivery, DigestRun
+from monitor.storage.models import DailyKpi, Delivery
 from monitor.storage.models import Mention as StoredMention
 from monitor.storage.outbox import delivery_rows
 
@@ -72,6 +73,8 @@ class DigestOutcome:
     sent_via: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     already_sent: bool = False
+    #: The files of this day were kept earlier and there was nothing to send.
+    already_written: bool = False
     #: Each configured channel's delivery state after this run (sent, failed, unconfirmed…).
     states: dict[str, str] = field(default_factory=dict)
 
@@ -259,9 +262,15 @@ def _one_digest(
         busy = force_resend(engine, subject, resend, clock())
         outcome.errors.extend(f"{c}: being sent right now by another run" for c in busy)
     todo, outcome.states = open_channels(engine, subject, channels, clock())
-    if (channels and not todo) or (not channels and run is not None and run.sent_at):
+    if channels and not todo:
         # Every channel went out (or is unconfirmed, or in flight): nothing to build.
         outcome.already_sent = all(s == SENT for s in outcome.states.values())
+        outcome.html_path = stored
+        return outcome
+    if not channels and run is not None and (run.sent_at or (deliver and stored)):
+        # Sent earlier, or (no channel: the files are the delivery) written earlier.
+        outcome.already_sent = run.sent_at is not None
+        outcome.already_written = True
         outcome.html_path = stored
         return outcome
     cfg = settings.config
@@ -284,18 +293,14 @@ def _one_digest(
         if result.error:
             outcome.errors.append(f"{result.channel}: {result.error}")
     outcome.states = {c: outcome.states[c] for c in channels if c in outcome.states}
+    sent = [c for c, state in outcome.states.items() if state == SENT]
     with session_scope(engine) as session:
-        run = digest_run(session, brand.name, day) or DigestRun(
-            brand=brand.name, day=day, created_at=clock()
-        )
-        run.html_path = str(files.html)
-        sent = [c for c, state in outcome.states.items() if state == SENT]
-        run.channels = ",".join(sent) or None
-        run.error = "; ".join(outcome.errors) or None
         # Without channels the files are all there is: the digest is kept, not marked sent.
-        if channels and len(sent) == len(channels) and run.sent_at is None:
-            run.sent_at = clock()
-        session.add(run)
+        save_digest_run(
+            session, brand.name, day, now=clock(), html_path=str(files.html),
+            channels=",".join(sent) or None, error="; ".join(outcome.errors) or None,
+            sent=bool(channels) and len(sent) == len(channels),
+        )  # fmt: skip
     return outcome
 
 
