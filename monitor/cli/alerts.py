@@ -90,6 +90,7 @@ def alerts(
             f"#{i.alert.id} {when} {i.alert.kind} {i.alert.brand}: {i.alert.message}",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
         if not i.channels:
             console.print("  log only (no alert channel configured)", markup=False)
@@ -102,4 +103,4 @@ def alerts(
                 )
             elif c.error and c.state != SENT:
                 line += f": {c.error}"
-            console.print(line, markup=False, highlight=False)
+            console.print(line, markup=False, highlight=False, soft_wrap=True)

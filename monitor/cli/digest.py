@@ -78,7 +78,7 @@ def _show_status(ctx: AppContext, brand: str | None, day: date | None, as_json: 
             console.print("  no delivery channel configured (files only)", markup=False)
         for c in r.channels:
             hint = _resend_hint(c.channel, r.brand, r.day)
-            console.print(_state_line(c, hint), markup=False, highlight=False)
+            console.print(_state_line(c, hint), markup=False, highlight=False, soft_wrap=True)
 
 
 @handle_errors
@@ -165,9 +165,10 @@ def digest(
                 if st == UNCONFIRMED:
                     hint = _resend_hint(ch, o.brand, o.day)
                     line = f"  {ch}: unconfirmed (cut off mid-send: check {ch}, then {hint})"
-                    console.print(line, markup=False, highlight=False)
+                    console.print(line, markup=False, highlight=False, soft_wrap=True)
             for err in o.errors:
-                console.print(f"  delivery failed: {err}", markup=False, highlight=False)
+                line = f"  delivery failed: {err}"
+                console.print(line, markup=False, highlight=False, soft_wrap=True)
     if any(o.errors for o in outcomes):
         # The remote side (SMTP relay, Slack) failed: an environment problem, retried next run.
         raise typer.Exit(3)

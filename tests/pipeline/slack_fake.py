@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ HANG_SECONDS = 60.0
 
 @dataclass
 class SlackFake:
-    """``mode``: "ok" (200), "fail" (500) or "hang" (no answer until released)."""
+    """``mode``: "ok" (200), "fail" (500), "reject" (400) or "hang" (no answer until released)."""
 
     url: str = ""
     mode: str = "ok"
@@ -31,10 +32,15 @@ class SlackFake:
         with self.lock:
             return len(self.posts)
 
-    def wait_for_calls(self, count: int, timeout: float = 60.0) -> None:
-        """Block until ``count`` POSTs arrived."""
+    def wait_for_calls(
+        self, count: int, proc: subprocess.Popen[str] | None = None, timeout: float = 60.0
+    ) -> None:
+        """Block until ``count`` POSTs arrived (failing at once if ``proc`` exits first)."""
         deadline = time.monotonic() + timeout
         while self.calls < count:
+            if proc is not None and proc.poll() is not None:
+                out = proc.stdout.read() if proc.stdout else ""
+                raise AssertionError(f"sender exited {proc.returncode} before posting:\n{out}")
             if time.monotonic() > deadline:
                 raise AssertionError(f"expected {count} Slack posts, got {self.calls}")
             time.sleep(0.02)
@@ -53,7 +59,7 @@ def running_slack() -> Iterator[SlackFake]:
                 mode = fake.mode
             if mode == "hang":
                 fake.release.wait(HANG_SECONDS)
-            status = 500 if mode == "fail" else 200
+            status = {"fail": 500, "reject": 400}.get(mode, 200)
             body = b"ok" if status == 200 else b"internal_error"
             try:
                 self.send_response(status)
