@@ -7,7 +7,7 @@ import os
 
 import typer
 
-from monitor.cli import data, digest, queries, run, scoring, sentiment, sources
+from monitor.cli import alerts, data, digest, queries, run, scoring, sentiment, sources
 from monitor.escape import install_log_escaping
 
 app = typer.Typer(
@@ -24,6 +24,7 @@ run.register(app)
 scoring.register(app)
 digest.register(app)
 sources.register(app)
+alerts.register(app)
 
 
 def main() -> None:

@@ -188,24 +188,33 @@ def alerts_job(ctx: JobContext) -> JobOutcome:
 
 
 def digest_job(ctx: JobContext, brand: str | None = None) -> JobOutcome:
-    """Build and deliver the daily digest of ``brand`` (all brands: None), once per day."""
+    """Build and deliver the daily digest of ``brand`` (all brands: None), once per channel."""
+    from monitor.pipeline.delivery import ChannelSetupError
     from monitor.pipeline.digest import send_due_digests
 
-    outcomes = send_due_digests(ctx.engine, ctx.settings, clock=ctx.clock, brand=brand)
+    try:
+        outcomes = send_due_digests(ctx.engine, ctx.settings, clock=ctx.clock, brand=brand)
+    except ChannelSetupError as exc:
+        return JobOutcome(f"not sent: {exc}", {"digests": 0, "sent": 0}, ok=False)
     parts, failed = [], False
     for o in outcomes:
+        states = ", ".join(f"{c} {s}" for c, s in o.states.items())
         if o.already_sent:
             parts.append(f"{o.brand} {o.day}: already sent")
+        elif o.already_written:
+            parts.append(f"{o.brand} {o.day}: already written (no delivery channel)")
         elif o.errors:
             failed = True
             parts.append(
                 f"{o.brand} {o.day}: kept at {o.html_path}, delivery failed: " + "; ".join(o.errors)
             )
-        elif o.sent_via:
-            parts.append(f"{o.brand} {o.day}: sent via {', '.join(o.sent_via)}")
+        elif o.states and not o.sent_via:
+            parts.append(f"{o.brand} {o.day}: nothing sent ({states})")
+        elif o.states:
+            parts.append(f"{o.brand} {o.day}: sent via {', '.join(o.sent_via)} ({states})")
         else:
             parts.append(f"{o.brand} {o.day}: written to {o.html_path} (no delivery channel)")
-    sent = sum(1 for o in outcomes if o.sent_via and not o.already_sent)
+    sent = sum(1 for o in outcomes if o.sent_via)
     return JobOutcome(
         "; ".join(parts) or "no brand", {"digests": len(outcomes), "sent": sent}, ok=not failed
     )

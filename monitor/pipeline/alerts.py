@@ -1,42 +1,52 @@
 """Check alert conditions, record each alert once, and deliver it by e-mail and/or Slack.
 
 An alert is stored (its key unique) before it is delivered, so a crash or a failed
-delivery never loses it and two workers never both send it: the insert decides who owns
-it. A failed channel is retried on the next check, for a day.
+delivery never loses it and two workers never both fire it. Delivery goes through the
+outbox (:mod:`monitor.pipeline.delivery`): each (alert, channel) is sent at most once, a
+failed channel is retried alone on the next checks for a day, and a send cut off by a
+crash is left unconfirmed for ``monitor alerts --resend``.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
 from monitor.config import BrandConfig, Settings
 from monitor.escape import log_line
+from monitor.pipeline.delivery import (
+    ALERT,
+    SENT,
+    ChannelOutcome,
+    ChannelSetupError,
+    ChannelState,
+    Parcel,
+    alert_subject,
+    channel_problems,
+    channel_states,
+    deliver,
+    force_resend,
+)
 from monitor.pipeline.facts import brand_profile, load_negatives, scoring_params
 from monitor.pipeline.score import open_complaints
 from monitor.report import Alert as AlertMessage
-from monitor.report import (
-    DeliveryError,
-    Retry,
-    SmtpSettings,
-    build_alert_email,
-    post_slack,
-    send_email,
-)
+from monitor.report import Retry, build_alert_email
 from monitor.scoring import NEGATIVE_SPIKE, Alert, overdue_alerts_from, spike_alert
 from monitor.scoring.alerts import BASELINE_DAYS
 from monitor.scoring.model import require_aware
 from monitor.storage.db import session_scope
-from monitor.storage.models import AlertSent
+from monitor.storage.models import AlertSent, Delivery
+from monitor.storage.outbox import RETRYABLE, delivery_rows
 from monitor.storage.scores import (
-    claim_alert,
-    failed_alerts,
+    alerts_since,
     insert_alert,
     last_fired_at,
     record_delivery,
+    undelivered_alerts,
 )
 
 log = logging.getLogger(__name__)
@@ -46,11 +56,8 @@ Clock = Callable[[], datetime]
 OVERDUE_LOOKBACK = timedelta(days=1)
 #: Failed deliveries are retried on each check for this long.
 RETRY_FOR = timedelta(days=1)
-#: A delivery with no outcome after this long was abandoned by its worker.
-STALE_AFTER = timedelta(minutes=10)
 #: Each check tries a channel twice; the next check tries again.
 DEFAULT_RETRY = Retry(attempts=2, first_delay_s=2.0)
-_CLAIM = "delivering since "
 
 
 def check_and_send_alerts(
@@ -76,8 +83,8 @@ def check_and_send_alerts(
                 fired.append((new_id, alert))
     for alert_id, alert in fired:
         message = AlertMessage(alert.kind, alert.brand, alert.message, alert.at, alert.url)
-        _deliver(engine, settings, alert_id, message, _channels(settings), now, policy)
-    _retry_failed(engine, settings, now, policy, skip={alert_id for alert_id, _ in fired})
+        _deliver(engine, settings, alert_id, message, _channels(settings), clock, policy)
+    _retry_failed(engine, settings, clock, policy, skip={alert_id for alert_id, _ in fired})
     return [alert for _, alert in fired]
 
 
@@ -108,37 +115,17 @@ def _zone(settings: Settings, brand: str) -> str:
     return next((b.timezone for b in settings.config.brands if b.name == brand), "UTC")
 
 
-def smtp_settings(settings: Settings) -> SmtpSettings:
-    """SMTP delivery settings from config (the password stays a secret)."""
-    email = settings.config.email
-    return SmtpSettings(
-        host=email.host,
-        port=email.port,
-        security=email.security,
-        username=email.username,
-        password=email.password,
-        timeout=email.timeout_seconds,
-    )
-
-
-def _send(settings: Settings, channel: str, message: AlertMessage, retry: Retry) -> None:
-    """Deliver one alert over one channel; raises ``DeliveryError`` (or ``ValueError``)."""
+def _parcel(settings: Settings, message: AlertMessage) -> Parcel:
+    """The alert as an e-mail (built when sent: a bad address fails that channel) and a post."""
     cfg = settings.config
     zone = _zone(settings, message.brand)
-    if channel == "email":
-        if not cfg.email.enabled or not cfg.digest.recipients:
-            raise DeliveryError("email", "email is not enabled or digest.recipients is empty", 0)
-        msg = build_alert_email(
+    return Parcel(
+        email=lambda: build_alert_email(
             message, sender=cfg.email.sender, recipients=cfg.digest.recipients, timezone=zone
-        )
-        send_email(msg, smtp_settings(settings), retry=retry)
-    elif channel == "slack":
-        if not cfg.slack.enabled or cfg.slack.webhook_url is None:
-            raise DeliveryError("slack", "slack is not enabled or has no webhook_url", 0)
-        url = cfg.slack.webhook_url.get_secret_value()
-        post_slack(message, url, retry=retry, timeout=cfg.slack.timeout_seconds, timezone=zone)
-    else:  # pragma: no cover - config validation allows only these two
-        raise DeliveryError(channel, "unknown channel", 0)
+        ),
+        slack=message,
+        timezone=zone,
+    )
 
 
 def _deliver(
@@ -147,54 +134,108 @@ def _deliver(
     alert_id: int,
     message: AlertMessage,
     channels: list[str],
-    now: datetime,
+    clock: Clock,
     retry: Retry,
-) -> None:
-    """Send over ``channels`` and record the outcome; failures keep one line per channel."""
-    failures = []
-    for channel in channels:
-        try:
-            _send(settings, channel, message, retry)
-        except (DeliveryError, ValueError) as exc:
-            failures.append(f"{channel}: {exc}")
-            log.warning("alert %d: %s delivery failed: %s", alert_id, channel, exc)
+) -> list[ChannelOutcome]:
+    """Send one alert over ``channels`` through the outbox; summarise it on the alert row."""
+    subject = alert_subject(alert_id, message.brand)
+    outcomes = deliver(
+        engine, settings, subject, channels, _parcel(settings, message), clock=clock, retry=retry
+    )
+    failures = [f"{o.channel}: {o.error or o.state}" for o in outcomes if o.state != SENT]
     with session_scope(engine) as session:
-        if failures:
-            record_delivery(session, alert_id, delivered_at=None, error="\n".join(failures))
-        else:
-            record_delivery(session, alert_id, delivered_at=now, error=None)
+        record_delivery(
+            session,
+            alert_id,
+            delivered_at=None if failures else clock(),
+            error="\n".join(failures) or None,
+        )
+    return outcomes
 
 
 def _retry_failed(
-    engine: Engine, settings: Settings, now: datetime, retry: Retry, skip: set[int]
+    engine: Engine, settings: Settings, clock: Clock, retry: Retry, skip: set[int]
 ) -> None:
-    """Deliver again what earlier checks could not, over the channels that failed."""
-    with session_scope(engine) as session:
-        rows = failed_alerts(session, now - RETRY_FOR, now - STALE_AFTER)
-    for row in rows:
-        if row.id is None or row.id in skip or _claimed_recently(row, now):
-            continue
-        with session_scope(engine) as session:
-            if not claim_alert(session, row.id, row.delivery_error, f"{_CLAIM}{now.isoformat()}"):
-                continue  # another worker took it
-        message = AlertMessage(row.kind, row.brand, row.message, row.fired_at)
-        _deliver(engine, settings, row.id, message, _failed_channels(settings, row), now, retry)
+    """Deliver again, channel by channel, what earlier checks could not (for ``RETRY_FOR``).
 
-
-def _claimed_recently(row: AlertSent, now: datetime) -> bool:
-    error = row.delivery_error or ""
-    if not error.startswith(_CLAIM):
-        return False
-    try:
-        claimed = datetime.fromisoformat(error.removeprefix(_CLAIM))
-    except ValueError:
-        return False
-    return claimed > now - STALE_AFTER
-
-
-def _failed_channels(settings: Settings, row: AlertSent) -> list[str]:
-    """The channels named in the stored failure lines (all configured ones when unknown)."""
+    Only channels with nothing sent are tried: failed or pending rows, and alerts stored by
+    a worker that stopped before claiming any channel. Unconfirmed sends are left alone.
+    """
+    now = clock()
     channels = _channels(settings)
-    lines = (row.delivery_error or "").splitlines()
-    failed = [c for c in channels if any(line.startswith(f"{c}: ") for line in lines)]
-    return failed or channels
+    with session_scope(engine) as session:
+        alerts = undelivered_alerts(session, now - RETRY_FOR)
+        ids = [a.id for a in alerts if a.id is not None and a.id not in skip]
+        rows = delivery_rows(session, kind=ALERT, alert_ids=ids)
+    by_alert: dict[int, list[Delivery]] = {}
+    for row in rows:
+        by_alert.setdefault(row.alert_id or 0, []).append(row)
+    for alert in alerts:
+        if alert.id is None or alert.id in skip:
+            continue
+        mine = by_alert.get(alert.id, [])
+        todo = [r.channel for r in mine if r.state in RETRYABLE] if mine else channels
+        if not todo:
+            continue
+        message = AlertMessage(alert.kind, alert.brand, alert.message, alert.fired_at)
+        _deliver(engine, settings, alert.id, message, todo, clock, retry)
+
+
+@dataclass(frozen=True)
+class AlertDelivery:
+    """One stored alert and where its delivery stands on each channel."""
+
+    alert: AlertSent
+    channels: list[ChannelState]
+
+
+def alert_deliveries(
+    engine: Engine, settings: Settings, *, since: datetime, now: datetime
+) -> list[AlertDelivery]:
+    """Alerts fired since ``since`` with each channel's state (none: they went to the log)."""
+    with session_scope(engine) as session:
+        alerts = alerts_since(session, since)
+        ids = [a.id for a in alerts if a.id is not None]
+        rows = delivery_rows(session, kind=ALERT, alert_ids=ids)
+    by_alert: dict[int, list[Delivery]] = {}
+    for row in rows:
+        by_alert.setdefault(row.alert_id or 0, []).append(row)
+    configured = _channels(settings)
+    out = []
+    for alert in alerts:
+        mine = by_alert.get(alert.id or 0, [])
+        # Channels configured after the alert fired were never meant for it.
+        expected = configured if mine or alert.delivered_at is None else []
+        out.append(AlertDelivery(alert, channel_states(engine, mine, expected, now)))
+    return out
+
+
+def resend_alert(
+    engine: Engine,
+    settings: Settings,
+    alert_id: int,
+    *,
+    clock: Clock,
+    channels: list[str] | None = None,
+    retry: Retry | None = None,
+) -> list[ChannelOutcome]:
+    """Send one stored alert again on ``channels`` (default: every configured channel).
+
+    Raises ``ChannelSetupError`` for an unknown alert id, no channel, or a channel not set up.
+    """
+    chosen = channels or _channels(settings)
+    if not chosen:
+        raise ChannelSetupError("no alert channel configured: set alerts.channels (email, slack)")
+    problems = channel_problems(settings, chosen)
+    if problems:
+        raise ChannelSetupError("; ".join(problems))
+    with session_scope(engine) as session:
+        alert = session.get(AlertSent, alert_id)
+    if alert is None or alert.id is None:
+        raise ChannelSetupError(f"no alert with id {alert_id}")
+    busy = force_resend(engine, alert_subject(alert.id, alert.brand), chosen, clock())
+    message = AlertMessage(alert.kind, alert.brand, alert.message, alert.fired_at)
+    todo = [c for c in chosen if c not in busy]
+    outcomes = _deliver(engine, settings, alert.id, message, todo, clock, retry or DEFAULT_RETRY)
+    held = [ChannelOutcome(c, "sending", error="another run is sending it") for c in busy]
+    return outcomes + held

@@ -1,9 +1,12 @@
-"""Build the daily digest from storage, keep a copy on disk, deliver it once per brand and day."""
+"""Build the daily digest from storage, keep a copy on disk, deliver it once per brand and day.
+
+Delivery goes through :mod:`monitor.pipeline.delivery` (the outbox), one row per channel.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -11,23 +14,33 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from monitor.config import BrandConfig, Settings
-from monitor.pipeline.alerts import smtp_settings
+from monitor.pipeline.delivery import (
+    DIGEST,
+    SENT,
+    ChannelSetupError,
+    ChannelState,
+    Parcel,
+    channel_problems,
+    channel_states,
+    digest_subject,
+    force_resend,
+    open_channels,
+)
+from monitor.pipeline.delivery import deliver as deliver_parcel
 from monitor.pipeline.kpis import KpiStatus, kpi_report
 from monitor.pipeline.score import unanswered
 from monitor.report import (
     Alert,
-    DeliveryError,
     DigestData,
     History,
     KpiLine,
     Mention,
+    Retry,
     SentimentCounts,
     ShareOfVoice,
     UnansweredItem,
     build_email,
-    post_slack,
     render_charts,
-    send_email,
     write_digest_files,
 )
 from monitor.scoring import day_bounds
@@ -35,12 +48,15 @@ from monitor.storage.db import session_scope
 from monitor.storage.digests import (
     alerts_between,
     digest_run,
+    digest_runs,
     extreme_mentions,
     inbound_volumes,
     kpi_rows,
+    save_digest_run,
 )
-from monitor.storage.models import DailyKpi, DigestRun
+from monitor.storage.models import DailyKpi, Delivery
 from monitor.storage.models import Mention as StoredMention
+from monitor.storage.outbox import delivery_rows
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -57,6 +73,10 @@ class DigestOutcome:
     sent_via: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     already_sent: bool = False
+    #: The files of this day were kept earlier and there was nothing to send.
+    already_written: bool = False
+    #: Each configured channel's delivery state after this run (sent, failed, unconfirmed…).
+    states: dict[str, str] = field(default_factory=dict)
 
 
 def digest_day(brand: BrandConfig, now: datetime) -> date:
@@ -175,14 +195,50 @@ def send_due_digests(
     brand: str | None = None,
     day: date | None = None,
     deliver: bool = True,
+    resend: Sequence[str] | None = None,
+    retry: Retry | None = None,
 ) -> list[DigestOutcome]:
-    """Build, keep and deliver each brand's digest once per day (idempotent across restarts)."""
+    """Build, keep and deliver each brand's digest, each channel at most once per brand and day.
+
+    ``resend`` names channels to send again even if sent or unconfirmed (implies delivery).
+    Raises ``ChannelSetupError`` before doing anything when delivery is asked for and no
+    channel (or a channel that is not set up) is configured.
+    """
+    channels: list[str] = (
+        list(dict.fromkeys(settings.config.digest.channels)) if deliver or resend else []
+    )
+    if resend is not None:
+        unknown = [c for c in resend if c not in channels]
+        if unknown:
+            raise ChannelSetupError(f"{', '.join(unknown)}: not in digest.channels")
+    if (deliver or resend is not None) and settings.config.digest.channels:
+        problems = channel_problems(settings, channels)
+        if problems:
+            raise ChannelSetupError("; ".join(problems))
     outcomes = []
     brands = [settings.brand(brand)] if brand else settings.config.brands
     for b in brands:
         d = day or digest_day(b, clock())
-        outcomes.append(_one_digest(engine, settings, b, d, clock=clock, deliver=deliver))
+        outcomes.append(
+            _one_digest(
+                engine,
+                settings,
+                b,
+                d,
+                clock=clock,
+                channels=channels,
+                deliver=deliver,
+                resend=resend,
+                retry=retry or Retry(),
+            )
+        )
     return outcomes
+
+
+def require_channels(settings: Settings) -> None:
+    """Refuse ``--send`` without a digest channel (nothing would be delivered or marked)."""
+    if not settings.config.digest.channels:
+        raise ChannelSetupError("no digest channel configured: set digest.channels (email, slack)")
 
 
 def _one_digest(
@@ -192,15 +248,31 @@ def _one_digest(
     day: date,
     *,
     clock: Clock,
+    channels: list[str],
     deliver: bool,
+    resend: Sequence[str] | None,
+    retry: Retry,
 ) -> DigestOutcome:
     outcome = DigestOutcome(brand=brand.name, day=day)
+    subject = digest_subject(brand.name, day)
     with session_scope(engine) as session:
         run = digest_run(session, brand.name, day)
-        if run is not None and run.sent_at is not None:
-            outcome.already_sent = True
-            outcome.html_path = Path(run.html_path) if run.html_path else None
-            return outcome
+    stored = Path(run.html_path) if run is not None and run.html_path else None
+    if resend:
+        busy = force_resend(engine, subject, resend, clock())
+        outcome.errors.extend(f"{c}: being sent right now by another run" for c in busy)
+    todo, outcome.states = open_channels(engine, subject, channels, clock())
+    if channels and not todo:
+        # Every channel went out (or is unconfirmed, or in flight): nothing to build.
+        outcome.already_sent = all(s == SENT for s in outcome.states.values())
+        outcome.html_path = stored
+        return outcome
+    if not channels and run is not None and (run.sent_at or (deliver and stored)):
+        # Sent earlier, or (no channel: the files are the delivery) written earlier.
+        outcome.already_sent = run.sent_at is not None
+        outcome.already_written = True
+        outcome.html_path = stored
+        return outcome
     cfg = settings.config
     data = build_digest(engine, settings, brand, day, clock=clock)
     charts = render_charts(data.history)
@@ -213,30 +285,59 @@ def _one_digest(
     # Written before any delivery, so a failed send never loses the digest.
     files = write_digest_files(data, Path(cfg.digest.out_dir), message=message, charts=charts)
     outcome.html_path = files.html
-    channels = cfg.digest.channels if deliver else []
-    for channel in channels:
-        try:
-            if channel == "email":
-                if not cfg.email.enabled or not cfg.digest.recipients:
-                    raise DeliveryError("email", "email is not enabled or has no recipients", 0)
-                send_email(message, smtp_settings(settings))
-            else:
-                if not cfg.slack.enabled or cfg.slack.webhook_url is None:
-                    raise DeliveryError("slack", "slack is not enabled or has no webhook_url", 0)
-                post_slack(data, cfg.slack.webhook_url.get_secret_value(), timezone=brand.timezone)
-            outcome.sent_via.append(channel)
-        except DeliveryError as exc:
-            outcome.errors.append(str(exc))
-            log.warning("digest %s %s: %s delivery failed: %s", brand.name, day, channel, exc)
+    parcel = Parcel(email=lambda: message, slack=data, timezone=brand.timezone)
+    for result in deliver_parcel(engine, settings, subject, todo, parcel, clock=clock, retry=retry):
+        outcome.states[result.channel] = result.state
+        if result.sent_now:
+            outcome.sent_via.append(result.channel)
+        if result.error:
+            outcome.errors.append(f"{result.channel}: {result.error}")
+    outcome.states = {c: outcome.states[c] for c in channels if c in outcome.states}
+    sent = [c for c, state in outcome.states.items() if state == SENT]
     with session_scope(engine) as session:
-        run = digest_run(session, brand.name, day) or DigestRun(
-            brand=brand.name, day=day, created_at=clock()
-        )
-        run.html_path = str(files.html)
-        run.channels = ",".join(outcome.sent_via) or None
-        run.error = "; ".join(outcome.errors) or None
-        # Without channels the files are the delivery; with channels, only a full success counts.
-        if deliver and not outcome.errors:
-            run.sent_at = clock()
-        session.add(run)
+        # Without channels the files are all there is: the digest is kept, not marked sent.
+        save_digest_run(
+            session, brand.name, day, now=clock(), html_path=str(files.html),
+            channels=",".join(sent) or None, error="; ".join(outcome.errors) or None,
+            sent=bool(channels) and len(sent) == len(channels),
+        )  # fmt: skip
     return outcome
+
+
+@dataclass(frozen=True)
+class DigestStatus:
+    """Delivery state of one brand's digest for one day, per channel."""
+
+    brand: str
+    day: date
+    html_path: str | None
+    channels: list[ChannelState]
+
+
+def digest_status(
+    engine: Engine,
+    settings: Settings,
+    *,
+    now: datetime,
+    brand: str | None = None,
+    day: date | None = None,
+    since: date | None = None,
+) -> list[DigestStatus]:
+    """Each built or delivered digest in the filter, with every configured channel's state."""
+    channels = list(dict.fromkeys(settings.config.digest.channels))
+    with session_scope(engine) as session:
+        runs = digest_runs(session, brand=brand, day=day, since=since)
+        rows = delivery_rows(session, kind=DIGEST, brand=brand, day=day, since_day=since)
+    by_subject: dict[tuple[str, date], list[Delivery]] = {}
+    for row in rows:
+        if row.day is not None:
+            by_subject.setdefault((row.brand, row.day), []).append(row)
+    paths = {(r.brand, r.day): r.html_path for r in runs}
+    keys = sorted(set(paths) | set(by_subject), key=lambda k: (k[1], k[0]))
+    return [
+        DigestStatus(
+            b, d, paths.get((b, d)), channel_states(engine, by_subject.get(k, []), channels, now)
+        )
+        for k in keys
+        for b, d in [k]
+    ]

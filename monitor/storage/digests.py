@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from monitor.storage.models import AlertSent, DailyKpi, DigestRun, Mention
@@ -80,3 +81,53 @@ def digest_run(session: Session, brand: str, day: date) -> DigestRun | None:
 def last_digest_sent_at(session: Session) -> datetime | None:
     """When the newest digest went out (for /metrics)."""
     return session.execute(select(func.max(col(DigestRun.sent_at)))).scalar_one_or_none()
+
+
+def digest_runs(
+    session: Session,
+    *,
+    brand: str | None = None,
+    day: date | None = None,
+    since: date | None = None,
+) -> list[DigestRun]:
+    """Built digests, filtered by brand and day (or days from ``since``), oldest first."""
+    stmt = select(DigestRun)
+    if brand is not None:
+        stmt = stmt.where(col(DigestRun.brand) == brand)
+    if day is not None:
+        stmt = stmt.where(col(DigestRun.day) == day)
+    if since is not None:
+        stmt = stmt.where(col(DigestRun.day) >= since)
+    return list(session.execute(stmt.order_by(col(DigestRun.day), col(DigestRun.brand))).scalars())
+
+
+def save_digest_run(
+    session: Session,
+    brand: str,
+    day: date,
+    *,
+    now: datetime,
+    html_path: str,
+    channels: str | None,
+    error: str | None,
+    sent: bool,
+) -> None:
+    """Record a built digest; race-free (two runs may finish the same brand and day at once).
+
+    ``sent_at`` is set the first time every channel has gone out, and kept after that.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(DigestRun)
+        .values(brand=brand, day=day, created_at=now)
+        .on_conflict_do_nothing(index_elements=["brand", "day"])
+    )
+    values: dict[str, object] = {"html_path": html_path, "channels": channels, "error": error}
+    if sent:
+        values["sent_at"] = func.coalesce(col(DigestRun.sent_at), now)
+    session.execute(
+        update(DigestRun)
+        .where(col(DigestRun.brand) == brand, col(DigestRun.day) == day)
+        .values(**values)
+    )

@@ -191,3 +191,37 @@ class DigestRun(SQLModel, table=True):
     sent_at: datetime | None = _utc()
     channels: str | None = Field(default=None, max_length=64)
     error: str | None = Field(default=None, sa_column=Column(Text()))
+
+
+class Delivery(SQLModel, table=True):
+    """One channel's delivery of one digest (brand, day) or one alert: the outbox row.
+
+    The unique (kind, ref, channel) key is claimed before anything is sent, so one send
+    per channel happens at most once; ``state`` says how far it got.
+    """
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        UniqueConstraint("kind", "ref", "channel", name="uq_delivery_kind_ref_channel"),
+        Index("ix_delivery_kind_brand_day", "kind", "brand", "day"),
+        Index("ix_delivery_alert_id", "alert_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    #: ``YYYY-MM-DD:brand`` for a digest, the alert id for an alert.
+    ref: str = Field(max_length=256)
+    channel: str = Field(max_length=16)
+    brand: str = Field(max_length=128)
+    day: date | None = None
+    alert_id: int | None = None
+    state: str = Field(max_length=16)
+    attempts: int = 0
+    #: ``host:pid:start`` of the process sending now (tells a dead sender from a slow one).
+    owner: str | None = Field(default=None, max_length=256)
+    claimed_at: datetime | None = _utc()
+    lease_until: datetime | None = _utc()
+    sent_at: datetime | None = _utc()
+    error: str | None = Field(default=None, sa_column=Column(Text()))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -202,42 +202,24 @@ def last_fired_at(session: Session, brand: str, kind: str) -> datetime | None:
     return value
 
 
-def failed_alerts(session: Session, since: datetime, stale_before: datetime) -> list[AlertSent]:
-    """Undelivered alerts fired since ``since`` worth another try.
-
-    Those whose delivery failed, and those left without an outcome before
-    ``stale_before`` (a worker stopped mid-delivery); not ones another worker may be
-    delivering right now.
-    """
+def undelivered_alerts(session: Session, since: datetime) -> list[AlertSent]:
+    """Alerts fired since ``since`` not yet delivered on every channel, oldest first."""
     stmt = (
         select(AlertSent)
-        .where(
-            col(AlertSent.delivered_at).is_(None),
-            col(AlertSent.fired_at) >= since,
-            col(AlertSent.delivery_error).is_not(None) | (col(AlertSent.fired_at) < stale_before),
-        )
+        .where(col(AlertSent.delivered_at).is_(None), col(AlertSent.fired_at) >= since)
         .order_by(col(AlertSent.fired_at), col(AlertSent.id))
     )
     return list(session.execute(stmt).scalars())
 
 
-def claim_alert(session: Session, alert_id: int, seen_error: str | None, claim: str) -> bool:
-    """Take an undelivered alert for a retry; ``False`` when another worker got there first.
-
-    A compare-and-set on ``delivery_error``: only the worker that still sees the outcome
-    it read replaces it with ``claim``.
-    """
-    same = (
-        col(AlertSent.delivery_error).is_(None)
-        if seen_error is None
-        else col(AlertSent.delivery_error) == seen_error
+def alerts_since(session: Session, since: datetime) -> list[AlertSent]:
+    """Alerts fired since ``since``, oldest first."""
+    stmt = (
+        select(AlertSent)
+        .where(col(AlertSent.fired_at) >= since)
+        .order_by(col(AlertSent.fired_at), col(AlertSent.id))
     )
-    result = session.execute(
-        update(AlertSent)
-        .where(col(AlertSent.id) == alert_id, col(AlertSent.delivered_at).is_(None), same)
-        .values(delivery_error=claim)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return list(session.execute(stmt).scalars())
 
 
 def record_delivery(

@@ -41,5 +41,5 @@ def test_once_collects_labels_scores_and_writes_the_digest(tmp_path: Path) -> No
     # Run again: nothing new, nothing labeled twice, the day's digest is not redone.
     again = second.output
     assert "collected 0 new posts" in again and "labeled 0 mentions" in again
-    assert "already sent" in again
+    assert "already written (no delivery channel)" in again
     assert len(stored_ids(tmp_path / "monitor.db")) == 25

@@ -137,7 +137,7 @@ def test_unconfigured_channel_is_recorded_as_failed(scored: Engine) -> None:
     assert len(fired) == 1  # stored even though it could not be delivered
     (row,) = stored_alerts(scored)
     assert row.delivered_at is None
-    assert row.delivery_error is not None and "email is not enabled" in row.delivery_error
+    assert row.delivery_error is not None and "email.enabled is false" in row.delivery_error
 
 
 def test_two_workers_deliver_each_alert_once(
