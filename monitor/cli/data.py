@@ -14,7 +14,6 @@ from monitor.cli.common import (
     ConfigOpt,
     DbOpt,
     JsonOpt,
-    UsageError,
     console,
     context,
     db_url,
@@ -24,7 +23,6 @@ from monitor.cli.common import (
     print_json,
 )
 from monitor.collectors.base import Page
-from monitor.importer import ImportFileError
 from monitor.pipeline.collect import collect as run_collect
 from monitor.pipeline.importing import import_file
 from monitor.storage.db import make_engine
@@ -149,33 +147,37 @@ def import_(
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Import posts from a file; bad rows are reported as FILE:LINE: reason and skipped."""
+    """Import posts from a file; bad rows are reported as FILE:LINE: reason and skipped.
+
+    Exits 0 when the file was read (bad rows listed on stderr), 2 when it cannot be read,
+    stops part way, or none of its rows could be imported.
+    """
     ctx = context(config, db)
     settings, engine = ctx.settings, ctx.engine
 
     def show(problem: str) -> None:
         if not as_json:
-            err_console.print(problem, markup=False, highlight=False)
+            err_console.print(problem, markup=False, highlight=False, soft_wrap=True)
 
-    try:
-        report = import_file(engine, settings, file, clock=ctx.now, on_problem=show)
-    except ImportFileError as exc:
-        raise UsageError(str(exc)) from None
+    report = import_file(engine, settings, file, clock=ctx.now, on_problem=show)
     doc = {
         "file": str(file),
         "lines": report.lines,
+        "rows": report.rows,
         "inserted": report.result.inserted,
         "updated": report.result.updated,
         "unchanged": report.result.unchanged,
+        "changed": len(report.changes),
+        "bad": len(report.problems),
         "problems": report.problems,
+        "changes": report.changes,
+        "error": report.error,
     }
     if as_json:
         print_json(doc)
-    else:
-        console.print(
-            f"{file}: {report.result.inserted} new, {report.result.updated} updated, "
-            f"{report.result.unchanged} unchanged, {len(report.problems)} rows skipped",
-            markup=False,
-        )
-    if report.problems:
-        raise typer.Exit(1)
+    elif report.rows or report.error is None:
+        console.print(f"{file}: {report.summary()}", markup=False, highlight=False, soft_wrap=True)
+    if report.error is not None:
+        if not as_json:
+            err_console.print(f"error: {report.error}", markup=False, highlight=False)
+        raise typer.Exit(2)

@@ -78,6 +78,6 @@ def test_unknown_brand_rows_are_reported_not_lost_silently(tmp_path: Path) -> No
     doc = run_import(config, file)
     assert doc["inserted"] == 2
     assert doc["problems"] == [
-        f"{file}: post x:3: no configured brand matches",
-        f"{file}: post x:4: brand 'Initech' is not configured",
+        f"{file}:3: post x:3: no configured brand matches",
+        f"{file}:4: post x:4: brand 'Initech' is not configured",
     ]
