@@ -108,12 +108,11 @@ def sanitize_post(post: Post, *, now: datetime) -> Sanitized:
         if cleaned != value:
             updates[name] = cleaned
 
-    if post.lang is not None:
-        lang = clean_str(post.lang)
-        if len(lang) > MAX_LANG_CHARS or not _is_clean_id(lang):
-            # A language tag is a hint only: drop a bad one rather than the post.
-            changes.append("lang: not a language tag, dropped")
-            updates["lang"] = None
+    # Checked as given: a NUL or broken character makes it no tag (and no safe value).
+    if post.lang is not None and (len(post.lang) > MAX_LANG_CHARS or not _is_clean_id(post.lang)):
+        # A language tag is a hint only: drop a bad one rather than the post.
+        changes.append("lang: not a language tag, dropped")
+        updates["lang"] = None
 
     if post.author_followers is not None:
         followers = min(max(post.author_followers, 0), INT64_MAX)

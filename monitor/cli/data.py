@@ -179,5 +179,7 @@ def import_(
         console.print(f"{file}: {report.summary()}", markup=False, highlight=False, soft_wrap=True)
     if report.error is not None:
         if not as_json:
-            err_console.print(f"error: {report.error}", markup=False, highlight=False)
+            err_console.print(
+                f"error: {report.error}", markup=False, highlight=False, soft_wrap=True
+            )
         raise typer.Exit(2)

@@ -200,7 +200,7 @@ class _LineSource:
             number += 1
             if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
                 shown = raw[:_KEEP_OF_LONG_LINE].decode("utf-8", "replace")
-                error = f"line longer than {MAX_LINE_BYTES:,} bytes (10 MB), skipped"
+                error = f"line longer than {MAX_LINE_BYTES:,} bytes (10 MB)"
                 if not self._regular:
                     yield _Line(number, "", False, error, shown)
                     self.stopped_at = number
