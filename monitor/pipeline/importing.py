@@ -43,9 +43,9 @@ class ImportReport:
 
     def summary(self) -> str:
         """One line: ``1,200 rows: 1,180 new, …, 3 changed on the way in, 17 bad``."""
-        r = self.result
+        r, plural = self.result, "" if self.rows == 1 else "s"
         return (
-            f"{self.rows:,} rows: {r.inserted:,} new, {r.updated:,} updated, "
+            f"{self.rows:,} row{plural}: {r.inserted:,} new, {r.updated:,} updated, "
             f"{r.unchanged:,} unchanged, {len(self.changes):,} changed on the way in "
             f"(see docs/import-format.md), {len(self.problems):,} bad"
         )
