@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from monitor.importer import (
+    MAX_LINE_BYTES,
     ImportFileError,
     ImportResult,
     detect_format,
@@ -229,3 +230,134 @@ def test_csv_lone_carriage_return_and_unfinished_row(tmp_path: Path) -> None:
     [followed] = list(iter_post_batches(path, follow=True))
     assert [p.external_id for p in followed.posts] == ["2"]
     assert (followed.last_line, followed.unfinished_line) == (3, 4)
+
+
+CSV_HEAD = b"source,id,text,created_at,author\n"
+
+
+def csv_line(ident: str, text: str = "t") -> bytes:
+    return f"x,{ident},{text},2026-11-02T09:00:00Z,bob\n".encode()
+
+
+def test_unterminated_csv_quote_is_reported_and_the_lines_after_it_read_again(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "open.csv"
+    path.write_bytes(
+        CSV_HEAD + csv_line("1", '"two\nlines"') + csv_line("2", '"never closed')
+        + csv_line("3") + csv_line("4")
+    )  # fmt: skip
+    result = read_posts(path)
+    assert [p.external_id for p in result.posts] == ["1", "3", "4"]
+    assert result.problems == [
+        f"{path}:4: unterminated quote opened at line 4 "
+        "(no closing quote before the end of the file)"
+    ]
+    assert result.lines == 6
+
+
+def test_unterminated_quote_in_a_growing_file_waits_for_more(tmp_path: Path) -> None:
+    path = tmp_path / "growing.csv"
+    path.write_bytes(CSV_HEAD + csv_line("1") + csv_line("2", '"still being\nwritten'))
+    [batch] = list(iter_post_batches(path, follow=True))
+    assert [p.external_id for p in batch.posts] == ["1"] and batch.problems == []
+    assert (batch.last_line, batch.unfinished_line) == (2, 3)
+
+
+def test_a_quoted_field_is_cut_at_10_mb_and_the_rest_read_again(tmp_path: Path) -> None:
+    path = tmp_path / "runaway.csv"
+    filler = (b"z" * (MAX_LINE_BYTES // 10) + b"\n") * 11  # 11 lines of 1 MB
+    path.write_bytes(CSV_HEAD + csv_line("1", '"opened') + filler + csv_line("2"))
+    batches = iter_post_batches(path, batch_size=100_000)
+    first = next(batches)
+    assert first.problems[0] == (
+        f"{path}:2: unterminated quote opened at line 2 "
+        f"(no closing quote within {MAX_LINE_BYTES:,} bytes)"
+    )
+    assert first.problems[1] == (
+        f"{path}:3: missing required fields 'id', 'created_at', 'author', 'text'"
+    )
+    posts = first.posts + [p for b in batches for p in b.posts]
+    assert [p.external_id for p in posts] == ["2"]
+
+
+def test_an_over_long_line_is_skipped_and_reading_goes_on(tmp_path: Path) -> None:
+    path = tmp_path / "long.jsonl"
+    good = {"source": "x", "text": "t", "created_at": "2026-11-02T09:00:00Z", "author": "a"}
+    with path.open("wb") as f:
+        f.write(json.dumps({**good, "id": "1"}).encode() + b"\n")
+        f.write(b'{"text": "' + b"z" * (MAX_LINE_BYTES + 1) + b'"}\n')
+        f.write(json.dumps({**good, "id": "3"}).encode() + b"\n")
+    result = read_posts(path)
+    assert [p.external_id for p in result.posts] == ["1", "3"]
+    assert result.problems == [f"{path}:2: line longer than {MAX_LINE_BYTES:,} bytes (10 MB)"]
+
+
+def test_an_endless_stream_stops_at_its_first_over_long_line(tmp_path: Path) -> None:
+    with pytest.raises(ImportFileError) as info:
+        read_posts("/dev/zero")  # no extension, no "{": read as CSV, the header never ends
+    assert str(info.value) == (
+        f"/dev/zero:1: the CSV header: line longer than {MAX_LINE_BYTES:,} bytes (10 MB)"
+    )
+    zeros = tmp_path / "zeros.jsonl"
+    zeros.symlink_to("/dev/zero")
+    batches = iter_post_batches(zeros)
+    assert next(batches).problems == [
+        f"{zeros}:1: line longer than {MAX_LINE_BYTES:,} bytes (10 MB)"
+    ]
+    with pytest.raises(ImportFileError, match=r"zeros.jsonl:1: a line longer .* reading stopped"):
+        next(batches)
+
+
+def test_utf16_file_is_refused_with_a_hint(tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_text("source,id,text,created_at,author\n", encoding="utf-16")
+    with pytest.raises(
+        ImportFileError, match=r"excel.csv: UTF-16 or UTF-32 text; save it as UTF-8"
+    ):
+        read_posts(path)
+
+
+NOW = datetime(2026, 11, 10, tzinfo=UTC)
+
+
+def test_with_a_clock_posts_are_cleaned_and_bounded(tmp_path: Path) -> None:
+    path = tmp_path / "hostile.jsonl"
+    base = {"source": "x", "text": "t", "author": "a", "created_at": "2026-11-02T09:00:00Z"}
+    rows = [
+        {**base, "id": "1", "created_at": "9999-12-31T23:00:00-05:00"},  # OverflowError before
+        {**base, "id": "2", "created_at": "0001-01-01T00:00:00+01:00"},
+        {**base, "id": "3", "followers": 2**63},  # an insert error before
+        {**base, "id": "4", "created_at": "2026-11-10T23:59:59Z"},  # within a day: kept
+        {**base, "id": "5", "created_at": "2026-11-11T00:00:01Z"},
+        {**base, "id": "6", "author_id": "a b"},
+    ]
+    lines = [json.dumps(r) for r in rows]
+    lines.append(json.dumps({**base, "id": "7"}).replace('"a"', '"\\ud83dzoe\\u0000"'))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = read_posts(path, now=NOW)
+    assert [p.external_id for p in result.posts] == ["3", "4", "7"]
+    assert [p.removeprefix(f"{path}:") for p in result.problems] == [
+        "1: created_at '9999-12-31T23:00:00-05:00' is in the future",
+        "2: created_at '0001-01-01T00:00:00+01:00' is before 1970",
+        "5: created_at 2026-11-11T00:00:01+00:00 is in the future",
+        "6: author_id holds a control character, space or broken character",
+    ]
+    followers, _, surrogate = result.posts
+    assert followers.author_followers == 2**63 - 1
+    assert surrogate.author == "\ufffdzoe\ufffd"
+    assert result.changes == [
+        f"{path}:3: followers: 9223372036854775808 clamped to 9223372036854775807",
+        f"{path}:7: author: NUL or broken character replaced by U+FFFD",
+    ]
+    assert read_posts(path, now=NOW) == result
+
+
+def test_problem_lines_escape_and_cut_the_values_they_quote(tmp_path: Path) -> None:
+    path = tmp_path / "escape.jsonl"
+    row = {"source": "x", "id": "1", "text": "t", "author": "a"}
+    row["created_at"] = "\x1b[2J\r\nCRITICAL forged " + "z" * 1000
+    path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    [problem] = read_posts(path).problems
+    quoted = "'\\x1b[2J\\r\\nCRITICAL forged " + "z" * 31 + "…"  # 60 characters in all
+    assert problem == f"{path}:1: created_at: cannot parse {quoted} as an ISO 8601 time"

@@ -13,7 +13,6 @@ from monitor.cli.common import (
     ConfigOpt,
     DbOpt,
     JsonOpt,
-    UsageError,
     console,
     context,
     data_text,
@@ -24,7 +23,6 @@ from monitor.cli.common import (
     say,
 )
 from monitor.collectors.base import Page
-from monitor.importer import ImportFileError
 from monitor.pipeline.collect import collect as run_collect
 from monitor.pipeline.importing import import_file
 from monitor.storage.db import make_engine
@@ -155,7 +153,11 @@ def import_(
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Import posts from a file; bad rows are reported as FILE:LINE: reason and skipped."""
+    """Import posts from a file; bad rows are reported as FILE:LINE: reason and skipped.
+
+    Exits 0 when the file was read (bad rows listed on stderr), 2 when it cannot be read,
+    stops part way, or none of its rows could be imported.
+    """
     ctx = context(config, db)
     settings, engine = ctx.settings, ctx.engine
 
@@ -163,24 +165,25 @@ def import_(
         if not as_json:
             say(problem, err=True)
 
-    try:
-        report = import_file(engine, settings, file, clock=ctx.now, on_problem=show)
-    except ImportFileError as exc:
-        raise UsageError(str(exc)) from None
+    report = import_file(engine, settings, file, clock=ctx.now, on_problem=show)
     doc = {
         "file": str(file),
         "lines": report.lines,
+        "rows": report.rows,
         "inserted": report.result.inserted,
         "updated": report.result.updated,
         "unchanged": report.result.unchanged,
+        "changed": len(report.changes),
+        "bad": len(report.problems),
         "problems": report.problems,
+        "changes": report.changes,
+        "error": report.error,
     }
     if as_json:
         print_json(doc)
-    else:
-        say(
-            f"{file}: {report.result.inserted} new, {report.result.updated} updated, "
-            f"{report.result.unchanged} unchanged, {len(report.problems)} rows skipped"
-        )
-    if report.problems:
-        raise typer.Exit(1)
+    elif report.rows or report.error is None:
+        say(f"{file}: {report.summary()}")
+    if report.error is not None:
+        if not as_json:
+            say(f"error: {report.error}", err=True)
+        raise typer.Exit(2)

@@ -6,21 +6,34 @@ without ``thread_id`` belongs to the root reached through ``in_reply_to`` among 
 file's rows; when the chain leaves the file, to the last id it names (the oldest ancestor
 known); a row that answers nothing is its own thread. A file may list replies before
 their parents (newest-first exports): then it is read twice.
+
+Given the time ``now``, every post passes :func:`monitor.sanitize.sanitize_post`: a post
+no backend can store is a bad row, and what it changed is listed per row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from monitor.importer.fields import KNOWN_FIELDS, REQUIRED_FIELDS, convert
-from monitor.importer.records import Format, ImportFileError, Record, RecordReader, detect_format
-from monitor.importer.threads import ThreadIndex
+from monitor.importer.records import (
+    MAX_LINE_BYTES,
+    Format,
+    ImportFileError,
+    Record,
+    RecordReader,
+    detect_format,
+)
+from monitor.importer.threads import Key, ThreadIndex
 from monitor.posts import Post
+from monitor.sanitize import sanitize_post
 
 __all__ = [
     "KNOWN_FIELDS",
+    "MAX_LINE_BYTES",
     "REQUIRED_FIELDS",
     "BadRow",
     "Format",
@@ -33,6 +46,8 @@ __all__ = [
 ]
 
 _RAW_KEEP = 10_000  # chars of a bad row kept for inspection
+# sanitize names Post attributes; a problem line names the file's columns.
+_COLUMN_OF = {"external_id": "id", "author_followers": "followers"}
 
 
 @dataclass(frozen=True)
@@ -53,18 +68,27 @@ class PostBatch:
     """Posts and bad rows of one stretch of the file; ``last_line`` is the last line read.
 
     ``unfinished_line`` (last batch, ``follow`` only): a last line without a line end, left
-    unread until it has one.
+    unread until it has one. ``lines`` holds the line of each post; ``changes`` what
+    cleaning changed, by the line of the post it changed.
     """
 
     posts: list[Post]
     bad_rows: list[BadRow]
     last_line: int
     unfinished_line: int | None = None
+    lines: list[int] = field(default_factory=list)
+    changes: dict[int, list[str]] = field(default_factory=dict)
+    path: str = ""
 
     @property
     def problems(self) -> list[str]:
         """The bad rows as ``FILE:LINE: reason``."""
         return [str(b) for b in self.bad_rows]
+
+    def change_of(self, line: int) -> str | None:
+        """What cleaning changed in the post on ``line``, as ``FILE:LINE: what; what``."""
+        changes = self.changes.get(line)
+        return f"{self.path}:{line}: {'; '.join(changes)}" if changes else None
 
 
 @dataclass
@@ -74,73 +98,93 @@ class ImportResult:
     posts: list[Post]
     problems: list[str]
     lines: int
+    changes: list[str] = field(default_factory=list)
 
 
-def read_posts(path: Path | str) -> ImportResult:
+def read_posts(path: Path | str, *, now: datetime | None = None) -> ImportResult:
     """Parse the whole file at once (see :func:`iter_post_batches` for big files)."""
-    posts: list[Post] = []
-    problems: list[str] = []
-    lines = 0
-    for batch in iter_post_batches(path, batch_size=10_000):
-        posts += batch.posts
-        problems += batch.problems
-        lines = batch.last_line
-    return ImportResult(posts, problems, lines)
+    result = ImportResult([], [], 0)
+    for batch in iter_post_batches(path, batch_size=10_000, now=now):
+        result.posts += batch.posts
+        result.problems += batch.problems
+        result.changes += [c for line in batch.lines if (c := batch.change_of(line))]
+        result.lines = batch.last_line
+    return result
 
 
 def iter_post_batches(
-    path: Path | str, batch_size: int = 1000, *, start_line: int = 0, follow: bool = False
+    path: Path | str,
+    batch_size: int = 1000,
+    *,
+    start_line: int = 0,
+    follow: bool = False,
+    now: datetime | None = None,
 ) -> Iterator[PostBatch]:
     """Yield batches of at most ``batch_size`` posts and bad rows together, in file order.
 
     Rows starting at or before ``start_line`` are read (for threads and duplicates) but
     neither returned nor reported again. With ``follow`` (a file another program appends
     to) an unterminated last line is left for the next call. The last batch is always
-    yielded, empty or not; its ``last_line`` is where the next call may start.
-    Raises :class:`ImportFileError` when the file as a whole cannot be read.
+    yielded, empty or not; its ``last_line`` is where the next call may start. With
+    ``now``, posts are cleaned and bounded for storage (dates up to ``now`` + 1 day).
+    Raises :class:`ImportFileError` when the file as a whole cannot be read, or (after
+    the last batch) when reading had to stop early.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
-    rows = _PostReader(Path(path), follow)
-    posts: list[Post] = []
-    bad: list[BadRow] = []
+    rows = _PostReader(Path(path), follow, now)
+    batch = PostBatch([], [], 0, path=str(path))
     for record in rows.reader.records():
         outcome = rows.post_of(record)
         if record.line <= start_line:
             continue
-        if isinstance(outcome, Post):
-            posts.append(outcome)
+        if isinstance(outcome, BadRow):
+            batch.bad_rows.append(outcome)
         else:
-            bad.append(outcome)
-        if len(posts) + len(bad) >= batch_size:
-            yield PostBatch(posts, bad, record.end)
-            posts, bad = [], []
+            post, changes = outcome
+            batch.posts.append(post)
+            batch.lines.append(record.line)
+            if changes:
+                batch.changes[record.line] = changes
+        if len(batch.posts) + len(batch.bad_rows) >= batch_size:
+            batch.last_line = record.end
+            yield batch
+            batch = PostBatch([], [], 0, path=str(path))
     reader = rows.reader
-    yield PostBatch(posts, bad, max(start_line, reader.lines_done), reader.unfinished_line)
+    batch.last_line = max(start_line, reader.lines_done)
+    batch.unfinished_line = reader.unfinished_line
+    yield batch
+    if reader.stopped is not None:
+        raise ImportFileError(reader.stopped)
 
 
 class _PostReader:
     """Turns the records of one file into posts, tracking threads and ids across it."""
 
-    def __init__(self, path: Path, follow: bool) -> None:
-        self.path, self.follow = path, follow
+    def __init__(self, path: Path, follow: bool, now: datetime | None) -> None:
+        self.path, self.follow, self.now = path, follow, now
         self.reader = RecordReader(path, follow)
         self.index = ThreadIndex()
+        self.seen: dict[Key, int] = {}  # the line of each good post: later copies are bad
 
-    def post_of(self, record: Record) -> Post | BadRow:
-        """The record's post, or why it is skipped."""
+    def post_of(self, record: Record) -> tuple[Post, list[str]] | BadRow:
+        """The record's post and what cleaning changed in it, or why it is skipped."""
         row = convert(record.fields) if record.fields is not None else record.error or ""
         if isinstance(row, str):
             return self._bad(record, row)
-        first = self.index.note(row, record.line)
-        if first != record.line:
-            reason = f"duplicate post {row.source}:{row.id} (first on line {first})"
-            return self._bad(record, reason)
+        self.index.note(row, record.line)
         thread = self.index.thread_of(row, self._rescan)
         try:
-            return row.post(thread)
-        except ValueError as exc:
-            return self._bad(record, str(exc))
+            post, changes = row.post(thread), []
+            if self.now is not None:
+                clean = sanitize_post(post, now=self.now)
+                post, changes = clean.post, clean.changes
+        except ValueError as exc:  # sanitize's BadPost too
+            return self._bad(record, _columns(getattr(exc, "reason", str(exc))))
+        first = self.seen.setdefault((post.source, post.external_id), record.line)
+        if first != record.line:  # a clean id: safe to show as it is
+            return self._bad(record, f"duplicate post {post.key} (first on line {first})")
+        return post, [_columns(change) for change in changes]
 
     def _bad(self, record: Record, reason: str) -> BadRow:
         return BadRow(str(self.path), record.line, reason, record.text[:_RAW_KEEP])
@@ -154,3 +198,12 @@ class _PostReader:
                 index.note(row, record.line)
         self.index = index
         return index
+
+
+def _columns(reason: str) -> str:
+    """``reason`` naming the file's column where it names a Post attribute."""
+    name, sep, rest = reason.partition(" ")
+    head = name.rstrip(":")
+    if head in _COLUMN_OF:
+        return _COLUMN_OF[head] + name[len(head) :] + sep + rest
+    return reason

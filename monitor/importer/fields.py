@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from monitor.posts import SENTIMENT_LABELS, Post
@@ -18,6 +18,7 @@ OPTIONAL_FIELDS = (
 KNOWN_FIELDS = frozenset(REQUIRED_FIELDS + OPTIONAL_FIELDS)
 _SOURCE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 _WHOLE = re.compile(r"[+-]?\d+")
+_MAX_DIGITS = 4000  # below Python's int() limit for decimal text (4,300 digits)
 
 
 @dataclass
@@ -37,6 +38,16 @@ class Row:
             source=self.source, external_id=self.id, in_reply_to=self.in_reply_to,
             thread_id=thread_id, raw=self.raw, **self.values,
         )  # fmt: skip
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """``value`` as Python writes it (control characters escaped), cut to ``limit`` characters.
+
+    Problem lines quote file values with this: they go to a terminal and to logs, where a raw
+    escape sequence or line break would be read as something else, and a value can be huge.
+    """
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def kind(value: Any) -> str:
@@ -65,7 +76,7 @@ def convert(fields: dict[str, Any]) -> Row | str:
     if source is not None:
         source = source.strip().lower()
         if source and not _SOURCE_NAME.fullmatch(source):
-            reasons.append(f"source: {source!r} is not a name (letters, digits, - _ .)")
+            reasons.append(f"source: {shown(source)} is not a name (letters, digits, - _ .)")
     ident = _ident(fields.get("id"), "id", reasons)
     text = fields.get("text")
     if text is not None and not isinstance(text, str):
@@ -132,9 +143,13 @@ def _whole(value: Any, name: str, reasons: list[str], low: int, high: int | None
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
     elif isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
-        number = int(value.strip())
+        digits = value.strip()
+        if len(digits) > _MAX_DIGITS:  # int() refuses them; no count or rating is that long
+            reasons.append(f"{name}: a number of {len(digits):,} digits is too large")
+            return None
+        number = int(digits)
     if number is None:
-        reasons.append(f"{name}: expected a whole number, got {value!r}")
+        reasons.append(f"{name}: expected a whole number, got {shown(value)}")
         return None
     if number < low or (high is not None and number > high):
         bounds = f"outside {low}-{high}" if high is not None else f"below {low}"
@@ -152,12 +167,17 @@ def _time(value: Any, reasons: list[str]) -> datetime | None:
     try:
         when = datetime.fromisoformat(value.strip())
     except ValueError:
-        reasons.append(f"created_at: cannot parse {value!r} as an ISO 8601 time")
+        reasons.append(f"created_at: cannot parse {shown(value)} as an ISO 8601 time")
         return None
     if when.tzinfo is None:
-        reasons.append(f"created_at: {value!r} has no UTC offset (add Z or +HH:MM)")
+        reasons.append(f"created_at: {shown(value)} has no UTC offset (add Z or +HH:MM)")
         return None
-    return when
+    try:
+        return when.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 pushed out of range by its offset
+        side = "before 1970" if when.year < 1970 else "in the future"
+        reasons.append(f"created_at {shown(value.strip())} is {side}")
+        return None
 
 
 def _label(fields: dict[str, Any], reasons: list[str]) -> tuple[str | None, float | None]:
@@ -167,7 +187,7 @@ def _label(fields: dict[str, Any], reasons: list[str]) -> tuple[str | None, floa
         return None, None
     if label.lower() not in SENTIMENT_LABELS:
         reasons.append(
-            f"sentiment: unknown label {label!r} (expected negative, neutral or positive)"
+            f"sentiment: unknown label {shown(label)} (expected negative, neutral or positive)"
         )
         return None, None
     value = fields.get("confidence")
@@ -178,6 +198,6 @@ def _label(fields: dict[str, Any], reasons: list[str]) -> tuple[str | None, floa
     except (TypeError, ValueError):
         confidence = math.nan
     if not 0 <= confidence <= 1:  # NaN fails too
-        reasons.append(f"confidence: expected a number from 0 to 1, got {value!r}")
+        reasons.append(f"confidence: expected a number from 0 to 1, got {shown(value)}")
         return None, None
     return label.lower(), confidence

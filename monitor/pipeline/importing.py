@@ -11,7 +11,8 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from monitor.config import Settings
-from monitor.importer import iter_post_batches
+from monitor.importer import ImportFileError, iter_post_batches
+from monitor.importer.fields import shown
 from monitor.pipeline.store import StoreResult, store_page
 from monitor.posts import Post
 from monitor.storage.db import session_scope
@@ -22,12 +23,33 @@ Clock = Callable[[], datetime]
 
 @dataclass
 class ImportReport:
-    """What an import did: rows stored, and one ``FILE:LINE: reason`` per row left out."""
+    """What an import did: rows stored, and one ``FILE:LINE: reason`` per row left out.
+
+    ``changes`` has one ``FILE:LINE: what`` per stored row that cleaning changed
+    (docs/import-format.md); ``error`` says why the file as a whole failed, or that no
+    row of it could be imported.
+    """
 
     result: UpsertResult = field(default_factory=UpsertResult)
     problems: list[str] = field(default_factory=list)
     lines: int = 0
-    changed: int = 0  # rows stored after a field was cleaned or cut (docs/import-format.md)
+    rows: int = 0
+    changes: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def stored(self) -> int:
+        """Rows now in the database: new, updated or already there unchanged."""
+        return self.result.inserted + self.result.updated + self.result.unchanged
+
+    def summary(self) -> str:
+        """One line: ``1,200 rows: 1,180 new, …, 3 changed on the way in, 17 bad``."""
+        r, plural = self.result, "" if self.rows == 1 else "s"
+        return (
+            f"{self.rows:,} row{plural}: {r.inserted:,} new, {r.updated:,} updated, "
+            f"{r.unchanged:,} unchanged, {len(self.changes):,} changed on the way in "
+            f"(see docs/import-format.md), {len(self.problems):,} bad"
+        )
 
 
 @dataclass
@@ -92,7 +114,12 @@ def import_file(
     batch_size: int = 1000,
     on_problem: Callable[[str], None] | None = None,
 ) -> ImportReport:
-    """Import a JSONL/CSV file; bad rows are reported and skipped, good rows all stored."""
+    """Import a JSONL/CSV file; bad rows are reported and skipped, good rows all stored.
+
+    A file that cannot be read, or stops being readable part way (good rows before that
+    point are stored), sets ``error`` instead of raising; so does a file whose rows were
+    all bad.
+    """
     resolver = BrandResolver(settings)
     report = ImportReport()
 
@@ -101,27 +128,36 @@ def import_file(
         if on_problem is not None:
             on_problem(text)
 
-    for batch in iter_post_batches(path, batch_size):
-        for text in batch.problems:
-            problem(text)
-        good: list[tuple[Post, str]] = []
-        for post in batch.posts:
-            brand = resolver.brand_of(post)
-            if brand is None:
-                named = (
-                    f"brand {post.brand!r} is not configured"
-                    if post.brand
-                    else "no configured brand matches"
-                )
-                problem(f"{path}: post {post.key}: {named}")
-            else:
-                good.append((post, brand))
-        stored = _store(engine, resolver, good, clock())
-        report.result += stored.result
-        report.changed += stored.changed
-        for skipped in stored.skipped:
-            problem(f"{path}: post {skipped}")
-        report.lines = batch.last_line
+    try:
+        for batch in iter_post_batches(path, batch_size, now=clock()):
+            for text in batch.problems:
+                problem(text)
+            good: list[tuple[Post, str]] = []
+            for post, line in zip(batch.posts, batch.lines, strict=True):
+                brand = resolver.brand_of(post)
+                if brand is None:
+                    named = (
+                        f"brand {shown(post.brand)} is not configured"
+                        if post.brand
+                        else "no configured brand matches"
+                    )
+                    problem(f"{path}:{line}: post {post.key}: {named}")
+                else:
+                    good.append((post, brand))
+                    if change := batch.change_of(line):
+                        report.changes.append(change)
+            stored = _store(engine, resolver, good, clock())
+            report.result += stored.result
+            line_of = {post.key: line for post, line in zip(batch.posts, batch.lines, strict=True)}
+            for skipped in stored.skipped:
+                # Refused by the database after cleaning: reported, never lost silently.
+                problem(f"{path}:{line_of.get(skipped.key, '?')}: post {skipped}")
+            report.rows += len(batch.posts) + len(batch.bad_rows)
+            report.lines = batch.last_line
+    except ImportFileError as exc:
+        report.error = str(exc)
+    if report.error is None and report.problems and report.stored == 0:
+        report.error = f"{path}: none of its {report.rows:,} rows could be imported"
     return report
 
 

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
 from pathlib import Path
 
 import yaml
@@ -35,7 +41,7 @@ def write_config(tmp_path: Path) -> Path:
 
 def run_import(config: Path, file: Path) -> dict:  # type: ignore[type-arg]
     result = CliRunner().invoke(app, ["import", str(file), "--config", str(config), "--json"])
-    assert result.exit_code in (0, 1), result.output
+    assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
 
@@ -78,6 +84,101 @@ def test_unknown_brand_rows_are_reported_not_lost_silently(tmp_path: Path) -> No
     doc = run_import(config, file)
     assert doc["inserted"] == 2
     assert doc["problems"] == [
-        f"{file}: post x:3: no configured brand matches",
-        f"{file}: post x:4: brand 'Initech' is not configured",
+        f"{file}:3: post x:3: no configured brand matches",
+        f"{file}:4: post x:4: brand 'Initech' is not configured",
     ]
+
+
+MAIN = "from monitor.cli import main; main()"
+GOOD = {"source": "x", "text": "hi @AcmeHelp", "author": "a", "created_at": "2026-11-02T09:00:00Z"}
+
+
+def run_cli(
+    config: Path, db_url: str, *args: str, memory_limit: int | None = None
+) -> tuple[int, str, str, int]:
+    """``monitor import ARGS`` as a real process: exit code, stdout, stderr, peak memory (KiB).
+
+    ``memory_limit`` caps the address space, so a reader that grows without bound fails
+    fast instead of eating the machine.
+    """
+
+    def limit() -> None:
+        if memory_limit is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", MAIN, "import", *args, "--config", str(config), "--db", db_url],
+            stdout=out,
+            stderr=err,
+            preexec_fn=limit,
+        )
+        timer = threading.Timer(120, proc.kill)  # a safety net, never a speed assertion
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    assert "Traceback" not in stdout + stderr, stderr
+    return proc.returncode, stdout, stderr, usage.ru_maxrss
+
+
+def test_rows_that_used_to_crash_the_import_are_reported_and_the_rest_stored(
+    tmp_path: Path, db_url: str
+) -> None:
+    config = write_config(tmp_path)
+    file = tmp_path / "crashers.jsonl"
+    rows = [
+        {**GOOD, "id": "1", "created_at": "9999-12-31T23:00:00-05:00"},
+        {**GOOD, "id": "2", "created_at": "0001-01-01T00:00:00+01:00"},
+        {**GOOD, "id": "3", "followers": 2**63},
+        {**GOOD, "id": "4", "author": "LONE"},
+        {**GOOD, "id": "5"},
+    ]
+    file.write_text("\n".join(json.dumps(r) for r in rows).replace("LONE", "\\ud83d") + "\n")
+    code, stdout, stderr, _ = run_cli(config, db_url, str(file))
+    assert code == 0, stderr
+    assert stderr.splitlines() == [
+        f"{file}:1: created_at '9999-12-31T23:00:00-05:00' is in the future",
+        f"{file}:2: created_at '0001-01-01T00:00:00+01:00' is before 1970",
+    ]
+    assert stdout == (
+        f"{file}: 5 rows: 3 new, 0 updated, 0 unchanged, 2 changed on the way in "
+        "(see docs/import-format.md), 2 bad\n"
+    )
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        stored = {m.external_id: m for m in session.execute(select(Mention)).scalars()}
+    engine.dispose()
+    assert sorted(stored) == ["3", "4", "5"]
+    assert stored["3"].author_followers == 2**63 - 1 and stored["4"].author == "\ufffd"
+
+
+def test_dev_zero_stops_at_once_with_bounded_memory(tmp_path: Path, db_url: str) -> None:
+    config = write_config(tmp_path)
+    code, _, stderr, peak_kib = run_cli(
+        config, db_url, "/dev/zero", memory_limit=1024 * 1024 * 1024
+    )
+    assert code == 2
+    assert stderr.startswith("error: /dev/zero:1: the CSV header: line longer than 10,485,760")
+    assert peak_kib < 512 * 1024
+
+
+def test_unreadable_or_wholly_bad_files_exit_2(tmp_path: Path, db_url: str) -> None:
+    config = write_config(tmp_path)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"source": "x"}\n[1]\n')
+    code, stdout, stderr, _ = run_cli(config, db_url, str(bad))
+    assert code == 2
+    assert stderr.splitlines() == [
+        f"{bad}:1: missing required fields 'id', 'created_at', 'author', 'text'",
+        f"{bad}:2: expected a JSON object, got an array",
+        f"error: {bad}: none of its 2 rows could be imported",
+    ]
+    code, stdout, stderr, _ = run_cli(config, db_url, str(tmp_path))
+    assert (code, stdout) == (2, "")
+    assert stderr == f"error: {tmp_path}: cannot read: Is a directory\n"
