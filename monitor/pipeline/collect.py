@@ -7,14 +7,16 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from monitor.collectors.base import AuthError, Collector, Page, SourceError, Target
 from monitor.collectors.registry import collector_class
 from monitor.config import Settings
 from monitor.posts import Post
-from monitor.storage.db import session_scope
+from monitor.storage.db import run_transaction, session_scope
 from monitor.storage.mentions import UpsertResult, upsert_posts
 from monitor.storage.sources import (
     keep_skipped_page,
@@ -90,27 +92,17 @@ def run_target(
     try:
         pages = collector.collect(target, cursor, since=since, until=until)
         for page in pages:
-            now = clock()
-            with session_scope(engine) as session:
-                result = upsert_posts(
-                    session,
-                    page.posts,
-                    brand_of=lambda p: p.brand or target.brand,
-                    is_brand_post=is_brand_post,
-                    now=now,
-                )
-                for skipped in page.skipped:
-                    keep_skipped_page(
-                        session,
-                        source,
-                        target.brand,
-                        skipped.where,
-                        skipped.reason,
-                        skipped.raw_body,
-                        now,
-                    )
-                if not backfill:
-                    save_cursor(session, source, target.brand, page.cursor, now)
+            # A page that loses a deadlock to a concurrent writer is stored again, not lost.
+            store = partial(
+                _store_page,
+                source=source,
+                target=target,
+                page=page,
+                now=clock(),
+                is_brand_post=is_brand_post,
+                backfill=backfill,
+            )
+            result = run_transaction(engine, store)
             report.pages += 1
             report.result += result
             report.skipped_pages += len(page.skipped)
@@ -139,6 +131,33 @@ def run_target(
             close()  # a generator left between pages releases its connection now
     _record_health(engine, report, clock())
     return report
+
+
+def _store_page(
+    session: Session,
+    *,
+    source: str,
+    target: Target,
+    page: Page,
+    now: datetime,
+    is_brand_post: Callable[[Post], bool],
+    backfill: bool,
+) -> UpsertResult:
+    """One page's posts, skipped parts and cursor, in the caller's transaction."""
+    result = upsert_posts(
+        session,
+        page.posts,
+        brand_of=lambda p: p.brand or target.brand,
+        is_brand_post=is_brand_post,
+        now=now,
+    )
+    for skipped in page.skipped:
+        keep_skipped_page(
+            session, source, target.brand, skipped.where, skipped.reason, skipped.raw_body, now
+        )
+    if not backfill:
+        save_cursor(session, source, target.brand, page.cursor, now)
+    return result
 
 
 def _record_health(engine: Engine, report: CollectReport, now: datetime) -> None:

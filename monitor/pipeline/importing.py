@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from monitor.config import Settings
 from monitor.importer import iter_post_batches
 from monitor.posts import Post
-from monitor.storage.db import session_scope
+from monitor.storage.db import run_transaction
 from monitor.storage.mentions import UpsertResult, upsert_posts
 
 Clock = Callable[[], datetime]
@@ -123,11 +123,14 @@ def _store(
     engine: Engine, resolver: BrandResolver, rows: list[tuple[Post, str]], now: datetime
 ) -> UpsertResult:
     brands = {post.key: brand for post, brand in rows}
-    with session_scope(engine) as session:
-        return upsert_posts(
+    # A batch that loses a deadlock to a concurrent writer is stored again, not lost.
+    return run_transaction(
+        engine,
+        lambda session: upsert_posts(
             session,
             [post for post, _ in rows],
             brand_of=lambda p: brands[p.key],
             is_brand_post=lambda p: resolver.is_brand_post(p, brands[p.key]),
             now=now,
-        )
+        ),
+    )
