@@ -41,32 +41,38 @@ class _PostgresLock:
     def __init__(self, engine: Engine, name: str) -> None:
         self._engine, self._name = engine, name
         self._conn: Connection | None = None
+        self._key = 0
 
     def try_acquire(self) -> bool:
         conn = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         try:
             schema = conn.execute(text("SELECT current_schema()")).scalar_one_or_none() or ""
-            got = conn.execute(
-                text("SELECT pg_try_advisory_lock(:key)"), {"key": _key(f"{schema}:{self._name}")}
-            ).scalar_one()
+            key = _key(f"{schema}:{self._name}")
+            got = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar_one()
         except BaseException:
             conn.close()
             raise
         if not got:
             conn.close()
             return False
-        self._conn = conn
+        self._conn, self._key = conn, key
         return True
 
     def holder(self) -> str | None:
         return None
 
     def release(self) -> None:
-        if self._conn is not None:
-            # Closing the server session is the surest release: the pool never gets it back.
-            self._conn.invalidate()
-            self._conn.close()
-            self._conn = None
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            # Unlocked before the close returns: a server ends a closed session a moment later.
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self._key})
+        except Exception:  # the connection is gone, and the lock with its session
+            log.warning("lost the connection holding the %r lock", self._name)
+        finally:
+            conn.invalidate()  # never back to the pool: a session lock must not outlive us
+            conn.close()
 
 
 class _FileLock:
