@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, false, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, delete, false, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
@@ -94,16 +94,18 @@ def _insert_new(session: Session, rows: list[dict[str, Any]]) -> set[tuple[str, 
     """
     dialect = session.get_bind().dialect.name
     keys = ["source", "external_id"]
+    # The Core table, not the ORM entity: the ORM splits rows into groups by which values
+    # are None, and each group with RETURNING becomes its own statement (half the speed).
+    table: Table = Mention.__table__  # type: ignore[attr-defined]
     if dialect == "postgresql":
-        pg = postgresql.insert(Mention)
-        stmt: Any = pg.on_conflict_do_update(
-            index_elements=keys, set_={"updated_at": pg.table.c.updated_at}, where=false()
+        stmt: Any = postgresql.insert(table).on_conflict_do_update(
+            index_elements=keys, set_={"updated_at": table.c.updated_at}, where=false()
         )
     elif dialect == "sqlite":
-        stmt = sqlite.insert(Mention).on_conflict_do_nothing(index_elements=keys)
+        stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=keys)
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(dialect)
-    stmt = stmt.returning(col(Mention.source), col(Mention.external_id))
+    stmt = stmt.returning(table.c.source, table.c.external_id)
     return {(r.source, r.external_id) for r in session.execute(stmt, rows)}
 
 
