@@ -9,7 +9,10 @@ from typing import Annotated
 import typer
 
 from monitor.cli.common import ConfigOpt, DbOpt, context, handle_errors, say
-from monitor.daemon import Daemon, DaemonError
+from monitor.daemon import AlreadyRunning, Daemon, DaemonError
+
+#: Exit status when another ``monitor run`` holds the database: the environment, not the input.
+EXIT_ALREADY_RUNNING = 3
 
 
 def register(app: typer.Typer) -> None:
@@ -35,18 +38,24 @@ def run(
     ctx = context(config, db)
     _job_lines_visible()
     daemon = Daemon(ctx.settings, ctx.engine, clock=ctx.now)
+    try:
+        status = _run(daemon, once)
+    except AlreadyRunning as exc:
+        say(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_ALREADY_RUNNING) from None
+    except DaemonError as exc:
+        say(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    raise typer.Exit(status)
+
+
+def _run(daemon: Daemon, once: bool) -> int:
+    """The exit status of the daemon, or of one pass with its summary printed."""
     if once:
         summary = daemon.run_once()
         for line in summary.lines():
             say(line)  # job ids such as "collect:x:Acme" are data, not emoji codes
         if summary.interrupted:
-            raise typer.Exit(130)
-        if summary.failures:
-            raise typer.Exit(1)
-        return
-    try:
-        status = daemon.serve()
-    except DaemonError as exc:
-        say(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    raise typer.Exit(status)
+            return 130
+        return 1 if summary.failures else 0
+    return daemon.serve()

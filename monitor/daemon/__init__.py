@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from monitor.daemon.service import Daemon, DaemonError, OnceSummary
+from monitor.daemon.service import AlreadyRunning, Daemon, DaemonError, OnceSummary
 
-__all__ = ["Daemon", "DaemonError", "OnceSummary"]
+__all__ = ["AlreadyRunning", "Daemon", "DaemonError", "OnceSummary"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -22,6 +23,7 @@ from monitor.daemon.scheduler import JobSpec, build_scheduler, job_specs
 from monitor.daemon.signals import install_stop_handlers
 from monitor.escape import install_log_escaping
 from monitor.storage.db import session_scope
+from monitor.storage.locks import LockHeld, database_lock
 from monitor.storage.migrate import ensure_schema
 from monitor.storage.models import Mention
 
@@ -29,10 +31,16 @@ log = logging.getLogger("monitor.daemon")
 #: How often the main thread looks at the stop flag a signal handler set.
 MAIN_LOOP_SECONDS = 0.2
 ONCE_ORDER = ("collect", "classify", "score", "alerts", "digest")
+#: Held by ``monitor run`` (and ``run --once``) for its whole life.
+DAEMON_LOCK = "daemon"
 
 
 class DaemonError(Exception):
     """The daemon cannot start (for example, the metrics port is taken)."""
+
+
+class AlreadyRunning(DaemonError):
+    """Another ``monitor run`` holds this database: one daemon per database."""
 
 
 @dataclass
@@ -148,34 +156,49 @@ class Daemon:
     def _signalled(self, name: str) -> None:
         self.ctx.signalled = name  # only a plain store: a signal handler must not take locks
 
+    @contextmanager
+    def only_daemon(self) -> Iterator[None]:
+        """Hold the database's daemon lock for the block; AlreadyRunning when another has it."""
+        try:
+            with database_lock(self.ctx.engine, DAEMON_LOCK):
+                yield
+        except LockHeld as exc:
+            by = f" ({exc.holder})" if exc.holder else ""
+            raise AlreadyRunning(
+                f"another monitor run is already running on this database{by}; "
+                "only one may run per database: stop it first"
+            ) from None
+
     def serve(self) -> int:
         """Run until SIGTERM/SIGINT; returns the exit status (0 after a clean stop)."""
-        restore = install_stop_handlers(self._signalled)
-        try:
-            self.start()
-            while self.ctx.signalled is None and not self.ctx.stop.is_set():
-                time.sleep(MAIN_LOOP_SECONDS)
-            self.request_stop(self.ctx.signalled or "stop requested")
-        finally:
-            self.shutdown()
-            restore()
+        with self.only_daemon():  # released only after every job has stopped
+            restore = install_stop_handlers(self._signalled)
+            try:
+                self.start()
+                while self.ctx.signalled is None and not self.ctx.stop.is_set():
+                    time.sleep(MAIN_LOOP_SECONDS)
+                self.request_stop(self.ctx.signalled or "stop requested")
+            finally:
+                self.shutdown()
+                restore()
         return 0
 
     def run_once(self) -> OnceSummary:
         """Every job a single time, in order: collect, classify, score, alerts, digest."""
-        self.prepare()
-        restore = install_stop_handlers(self._signalled)
-        summary = OnceSummary()
-        try:
-            specs = sorted(self.specs(), key=lambda s: ONCE_ORDER.index(s.kind))
-            for spec in specs:
-                outcome = run_job(self.ctx, spec.id, spec.kind, spec.func, *spec.args)
-                if outcome is None or self.ctx.should_stop():
-                    summary.interrupted = True
-                if outcome is not None:
-                    summary.add(spec, outcome)
-                if summary.interrupted:
-                    break
-        finally:
-            restore()
+        with self.only_daemon():  # a pass beside a running daemon would do its jobs twice
+            self.prepare()
+            restore = install_stop_handlers(self._signalled)
+            summary = OnceSummary()
+            try:
+                specs = sorted(self.specs(), key=lambda s: ONCE_ORDER.index(s.kind))
+                for spec in specs:
+                    outcome = run_job(self.ctx, spec.id, spec.kind, spec.func, *spec.args)
+                    if outcome is None or self.ctx.should_stop():
+                        summary.interrupted = True
+                    if outcome is not None:
+                        summary.add(spec, outcome)
+                    if summary.interrupted:
+                        break
+            finally:
+                restore()
         return summary

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
 from monitor.config import Settings
-from monitor.storage.db import session_scope
+from monitor.storage.db import run_transaction, session_scope
 from monitor.storage.labels import LabelRecord, count_backlog, fetch_backlog, save_labels
+from monitor.storage.locks import LockHeld, database_lock
 
 if TYPE_CHECKING:  # torch and transformers load only when a command needs the model
     from monitor.classify import SentimentClassifier
 
+log = logging.getLogger(__name__)
+#: The lock that lets one classify run label a database at a time.
+CLASSIFY_LOCK = "classify"
 Clock = Callable[[], datetime]
 BatchCallback = Callable[[int, int], None]  # (labeled so far, total backlog)
 
@@ -55,9 +61,53 @@ def classify_backlog(
     on_batch: BatchCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> ClassifyReport:
-    """Label every mention without a label (``relabel``: also those of another model)."""
+    """Label every mention without a label (``relabel``: also those of another model).
+
+    One run at a time per database: a second run waits for the first (or gives up when
+    ``should_stop`` says so), then labels only what is still waiting, so no mention is
+    labeled twice by two runs at once.
+    """
     report = ClassifyReport(model_name=classifier.model_name)
     relabel_model = classifier.model_name if relabel else None
+    try:
+        with database_lock(
+            engine, CLASSIFY_LOCK, wait=True, should_stop=should_stop, on_wait=_tell_waiting
+        ):
+            _label_backlog(
+                engine,
+                classifier,
+                report,
+                clock=clock,
+                batch_size=batch_size,
+                relabel_model=relabel_model,
+                limit=limit,
+                on_batch=on_batch,
+                should_stop=should_stop,
+            )
+    except LockHeld:
+        log.info("classify: stopped while another run was labeling; nothing labeled")
+    with session_scope(engine) as session:
+        report.remaining = count_backlog(session, relabel_model)
+    return report
+
+
+def _tell_waiting(held: LockHeld) -> None:
+    log.info("classify: another run is labeling this database (%s); waiting for it", held)
+
+
+def _label_backlog(
+    engine: Engine,
+    classifier: SentimentClassifier,
+    report: ClassifyReport,
+    *,
+    clock: Clock,
+    batch_size: int,
+    relabel_model: str | None,
+    limit: int | None,
+    on_batch: BatchCallback | None,
+    should_stop: Callable[[], bool] | None,
+) -> None:
+    # Counted under the lock: what an earlier run labeled is no longer in the backlog.
     with session_scope(engine) as session:
         total = count_backlog(session, relabel_model)
     if limit is not None:
@@ -78,19 +128,17 @@ def classify_backlog(
             LabelRecord(mid, p.label, p.confidence, p.scores, p.skipped_reason)
             for (mid, _), p in zip(batch, predictions, strict=True)
         ]
-        with session_scope(engine) as session:
-            save_labels(
-                session,
-                records,
-                model_name=classifier.model_name,
-                model_revision=classifier.revision,
-                now=clock(),
-            )
+        # A batch that loses a deadlock to a concurrent import is saved again, not lost.
+        save = partial(
+            save_labels,
+            records=records,
+            model_name=classifier.model_name,
+            model_revision=classifier.revision,
+            now=clock(),
+        )
+        run_transaction(engine, save)
         after_id = batch[-1][0]
         report.labeled += sum(1 for r in records if r.label is not None)
         report.skipped += sum(1 for r in records if r.label is None)
         if on_batch is not None:
             on_batch(report.labeled + report.skipped, total)
-    with session_scope(engine) as session:
-        report.remaining = count_backlog(session, relabel_model)
-    return report

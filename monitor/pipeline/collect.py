@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -15,9 +17,9 @@ from monitor.collectors.base import AuthError, Collector, Page, SourceError, Tar
 from monitor.collectors.fingerprint import check_streams, stream_settings_of
 from monitor.collectors.registry import collector_class
 from monitor.config import Settings
-from monitor.pipeline.store import SkippedPost, store_page
+from monitor.pipeline.store import SkippedPost, StoreResult, store_page
 from monitor.posts import Post
-from monitor.storage.db import session_scope
+from monitor.storage.db import run_transaction, session_scope
 from monitor.storage.mentions import UpsertResult
 from monitor.storage.sources import (
     keep_skipped_page,
@@ -103,29 +105,17 @@ def run_target(
     try:
         pages = collector.collect(target, cursor, since=since, until=until)
         for page in pages:
-            now = clock()
-            with session_scope(engine) as session:
-                stored = store_page(
-                    session,
-                    page.posts,
-                    brand_of=lambda p: p.brand or target.brand,
-                    is_brand_post=is_brand_post,
-                    now=now,
-                )
-                for post in stored.skipped:
-                    _keep_skipped_post(session, source, target.brand, post, now)
-                for skipped in page.skipped:
-                    keep_skipped_page(
-                        session,
-                        source,
-                        target.brand,
-                        skipped.where,
-                        skipped.reason,
-                        skipped.raw_body,
-                        now,
-                    )
-                if not backfill:
-                    save_cursor(session, source, target.brand, streams.stamp(page.cursor), now)
+            # A page that loses a deadlock to a concurrent writer is stored again, not lost.
+            store = partial(
+                _store_page,
+                source=source,
+                target=target,
+                page=page,
+                now=clock(),
+                is_brand_post=is_brand_post,
+                cursor=None if backfill else streams.stamp(page.cursor),
+            )
+            stored = run_transaction(engine, store)
             result = stored.result
             report.pages += 1
             report.result += result
@@ -159,6 +149,35 @@ def run_target(
             close()  # a generator left between pages releases its connection now
     _record_health(engine, report, clock())
     return report
+
+
+def _store_page(
+    session: Session,
+    *,
+    source: str,
+    target: Target,
+    page: Page,
+    now: datetime,
+    is_brand_post: Callable[[Post], bool],
+    cursor: dict[str, Any] | None,
+) -> StoreResult:
+    """One page's posts, skipped parts and cursor (None: a backfill), in one transaction."""
+    stored = store_page(
+        session,
+        page.posts,
+        brand_of=lambda p: p.brand or target.brand,
+        is_brand_post=is_brand_post,
+        now=now,
+    )
+    for post in stored.skipped:
+        _keep_skipped_post(session, source, target.brand, post, now)
+    for skipped in page.skipped:
+        keep_skipped_page(
+            session, source, target.brand, skipped.where, skipped.reason, skipped.raw_body, now
+        )
+    if cursor is not None:
+        save_cursor(session, source, target.brand, cursor, now)
+    return stored
 
 
 def _keep_skipped_post(

@@ -15,7 +15,7 @@ from monitor.importer import ImportFileError, iter_post_batches
 from monitor.importer.fields import shown
 from monitor.pipeline.store import StoreResult, store_page
 from monitor.posts import Post
-from monitor.storage.db import session_scope
+from monitor.storage.db import run_transaction
 from monitor.storage.mentions import UpsertResult
 
 Clock = Callable[[], datetime]
@@ -165,11 +165,14 @@ def _store(
     engine: Engine, resolver: BrandResolver, rows: list[tuple[Post, str]], now: datetime
 ) -> StoreResult:
     brands = {post.key: brand for post, brand in rows}
-    with session_scope(engine) as session:
-        return store_page(
+    # A batch that loses a deadlock to a concurrent writer is stored again, not lost.
+    return run_transaction(
+        engine,
+        lambda session: store_page(
             session,
             [post for post, _ in rows],
             brand_of=lambda p: brands[p.key],
             is_brand_post=lambda p: resolver.is_brand_post(p, brands[p.key]),
             now=now,
-        )
+        ),
+    )

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: A transaction that lost a deadlock or found SQLite locked is run again this many times.
+TRANSACTION_RETRIES = 4
+#: First back-off in seconds; doubled on each retry and jittered so two losers part ways.
+RETRY_BACKOFF_SECONDS = 0.05
+# PostgreSQL: deadlock_detected, serialization_failure. Both mean "run it again".
+_RETRYABLE_SQLSTATES = {"40P01", "40001"}
+# SQLite: a writer that waited out the busy timeout, or met a snapshot that went stale.
+_RETRYABLE_SQLITE_TEXT = ("database is locked", "database is busy", "database table is locked")
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class DatabaseError(Exception):
@@ -63,3 +78,47 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """A deadlock, serialization failure or SQLite lock: the whole transaction may run again."""
+    if not isinstance(exc, DBAPIError) or exc.connection_invalidated:
+        return False
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+        return True
+    return type(orig).__module__ == "sqlite3" and any(
+        text in str(orig).lower() for text in _RETRYABLE_SQLITE_TEXT
+    )
+
+
+def run_transaction(
+    engine: Engine,
+    fn: Callable[[Session], T],
+    *,
+    retries: int = TRANSACTION_RETRIES,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """``fn`` in one transaction, run again (bounded, backing off) when it loses a deadlock.
+
+    ``fn`` must do all its writing through the session it is given, so a rolled-back try
+    leaves nothing behind and the next try starts from what the database holds now.
+    """
+    attempt = 0
+    while True:
+        try:
+            with session_scope(engine) as session:
+                return fn(session)
+        except DBAPIError as exc:
+            if attempt >= retries or not is_retryable(exc):
+                raise
+            delay = RETRY_BACKOFF_SECONDS * (2**attempt) * (1 + random.random())
+            attempt += 1
+            log.info(
+                "transaction retried (%d of %d) in %.2fs after: %s",
+                attempt,
+                retries,
+                delay,
+                str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__,
+            )
+            sleep(delay)

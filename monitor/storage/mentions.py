@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, delete, false, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
@@ -84,19 +84,29 @@ def keys_clause(keys: Sequence[tuple[str, str]]) -> ColumnElement[bool]:
     )
 
 
-def _insert_ignoring_conflicts(session: Session, rows: list[dict[str, Any]]) -> None:
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    """Insert the rows whose key is not stored yet; the keys this statement really inserted.
+
+    One statement over rows in key order: on PostgreSQL a conflicting row is locked (``DO
+    UPDATE ... WHERE false`` locks without writing), so every writer takes its row locks in
+    the same order and two imports cannot deadlock. A row another writer stored first is
+    not returned, so it is never counted as new twice. SQLite has one writer at a time.
+    """
     dialect = session.get_bind().dialect.name
+    keys = ["source", "external_id"]
+    # The Core table, not the ORM entity: the ORM splits rows into groups by which values
+    # are None, and each group with RETURNING becomes its own statement (half the speed).
+    table: Table = Mention.__table__  # type: ignore[attr-defined]
     if dialect == "postgresql":
-        stmt: Any = postgresql.insert(Mention).on_conflict_do_nothing(
-            index_elements=["source", "external_id"]
+        stmt: Any = postgresql.insert(table).on_conflict_do_update(
+            index_elements=keys, set_={"updated_at": table.c.updated_at}, where=false()
         )
     elif dialect == "sqlite":
-        stmt = sqlite.insert(Mention).on_conflict_do_nothing(
-            index_elements=["source", "external_id"]
-        )
+        stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=keys)
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(dialect)
-    session.execute(stmt, rows)
+    stmt = stmt.returning(table.c.source, table.c.external_id)
+    return {(r.source, r.external_id) for r in session.execute(stmt, rows)}
 
 
 def upsert_posts(
@@ -109,13 +119,15 @@ def upsert_posts(
 ) -> UpsertResult:
     """Insert new posts, update edited ones, leave identical ones untouched.
 
-    Runs inside the caller's transaction, so a page and its cursor commit together.
+    Runs inside the caller's transaction, so a page and its cursor commit together. Keys
+    are handled in (source, external_id) order, the same in every writer; the counts are
+    what the database did, so concurrent writers never both count one row as new.
     """
     result = UpsertResult()
     unique: dict[tuple[str, str], Post] = {}
     for post in posts:
         unique[(post.source, post.external_id)] = post  # the last copy in a page wins
-    items = list(unique.items())
+    items = sorted(unique.items(), key=lambda item: item[0])
     for start in range(0, len(items), _CHUNK):
         chunk = dict(items[start : start + _CHUNK])
         result += _upsert_chunk(session, chunk, brand_of, is_brand_post, now)
@@ -130,44 +142,51 @@ def _upsert_chunk(
     now: datetime,
 ) -> UpsertResult:
     result = UpsertResult()
-    cols = [
-        col(Mention.id),
-        col(Mention.source),
-        col(Mention.external_id),
-        *(getattr(Mention, f) for f in _MUTABLE),
-    ]
-    existing = {
-        (r.source, r.external_id): r
-        for r in session.execute(select(*cols).where(keys_clause(list(chunk))))
+    rows = {
+        key: post_to_row(post, brand_of(post), is_brand_post(post), now)
+        for key, post in chunk.items()
     }
-    new_rows = []
-    for key, post in chunk.items():
-        row = post_to_row(post, brand_of(post), is_brand_post(post), now)
-        old = existing.get(key)
-        if old is None:
-            new_rows.append(row)
-            continue
-        changed = {f: row[f] for f in _MUTABLE if getattr(old, f) != row[f]}
-        if not changed:
-            result.unchanged += 1
-            continue
-        changed.update(updated_at=now, raw=row["raw"])
-        if "text" in changed:
-            # An edited post must be labeled again; an imported label stays with its import.
-            changed.update(sentiment=None, sentiment_confidence=None)
-            session.execute(
-                delete(SentimentLabel).where(
-                    col(SentimentLabel.mention_id) == old.id,
-                    col(SentimentLabel.model_name) != IMPORT_MODEL_NAME,
-                )
-            )
-        session.execute(update(Mention).where(col(Mention.id) == old.id).values(**changed))
-        result.updated += 1
-    if new_rows:
-        _insert_ignoring_conflicts(session, new_rows)
-        result.inserted += len(new_rows)
+    inserted = _insert_new(session, list(rows.values()))
+    result.inserted = len(inserted)
+    stored_before = [key for key in chunk if key not in inserted]
+    if stored_before:
+        cols = [
+            col(Mention.id),
+            col(Mention.source),
+            col(Mention.external_id),
+            *(getattr(Mention, f) for f in _MUTABLE),
+        ]
+        # Rows are locked (PostgreSQL) or the write lock held (SQLite): this read is current.
+        existing = {
+            (r.source, r.external_id): r
+            for r in session.execute(select(*cols).where(keys_clause(stored_before)))
+        }
+        for key in stored_before:
+            if _update_if_edited(session, existing[key], rows[key], now):
+                result.updated += 1
+            else:
+                result.unchanged += 1
     _store_imported_labels(session, chunk, now)
     return result
+
+
+def _update_if_edited(session: Session, old: Any, row: dict[str, Any], now: datetime) -> bool:
+    """Write the fields the source changed; False when the stored row is already the same."""
+    changed = {f: row[f] for f in _MUTABLE if getattr(old, f) != row[f]}
+    if not changed:
+        return False
+    changed.update(updated_at=now, raw=row["raw"])
+    if "text" in changed:
+        # An edited post must be labeled again; an imported label stays with its import.
+        changed.update(sentiment=None, sentiment_confidence=None)
+        session.execute(
+            delete(SentimentLabel).where(
+                col(SentimentLabel.mention_id) == old.id,
+                col(SentimentLabel.model_name) != IMPORT_MODEL_NAME,
+            )
+        )
+    session.execute(update(Mention).where(col(Mention.id) == old.id).values(**changed))
+    return True
 
 
 def _store_imported_labels(
