@@ -19,7 +19,6 @@ from monitor.cli.common import (
     context,
     db_url,
     err_console,
-    handle_errors,
     parse_time,
     print_json,
 )
@@ -27,7 +26,7 @@ from monitor.collectors.base import Page
 from monitor.importer import ImportFileError
 from monitor.pipeline.collect import collect as run_collect
 from monitor.pipeline.importing import import_file
-from monitor.storage.db import make_engine
+from monitor.storage.db import open_engine
 from monitor.storage.mentions import UpsertResult
 from monitor.storage.migrate import upgrade
 
@@ -39,12 +38,11 @@ def register(app: typer.Typer) -> None:
     app.command("import")(import_)
 
 
-@handle_errors
 def init(config: ConfigOpt = None, db: DbOpt = None) -> None:
     """Create the database schema, or upgrade it to this version."""
     ctx = context(config, db)
     url = ctx.db_override or ctx.settings.config.database_url
-    engine = make_engine(db_url(url))
+    engine = open_engine(db_url(url))
     before, after = upgrade(engine)
     if before == after:
         console.print(f"schema is up to date (revision {after})")
@@ -52,7 +50,6 @@ def init(config: ConfigOpt = None, db: DbOpt = None) -> None:
         console.print(f"schema upgraded from {before or 'empty'} to {after}")
 
 
-@handle_errors
 def collect(
     config: ConfigOpt = None,
     db: DbOpt = None,
@@ -73,8 +70,8 @@ def collect(
     settings, engine = ctx.settings, ctx.engine
     if brand is not None:
         settings.brand(brand)
-    start = parse_time(since) if since else None
-    end = parse_time(until) if until else None
+    start = parse_time(since, ctx.now()) if since else None
+    end = parse_time(until, ctx.now()) if until else None
     show_progress = console.is_terminal and not as_json
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -142,7 +139,6 @@ def collect(
         raise typer.Exit(1)
 
 
-@handle_errors
 def import_(
     file: Annotated[Path, typer.Argument(help="JSONL or CSV of posts (docs/import-format.md)")],
     config: ConfigOpt = None,

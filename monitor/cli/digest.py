@@ -12,9 +12,9 @@ from monitor.cli.common import (
     ConfigOpt,
     DbOpt,
     JsonOpt,
+    UsageError,
     console,
     context,
-    handle_errors,
     parse_day,
     print_json,
 )
@@ -26,7 +26,6 @@ def register(app: typer.Typer) -> None:
     app.command("digest")(digest)
 
 
-@handle_errors
 def digest(
     config: ConfigOpt = None,
     db: DbOpt = None,
@@ -44,14 +43,17 @@ def digest(
 ) -> None:
     """Build the daily digest (HTML, text, charts) and, with --send, deliver it."""
     ctx = context(config, db)
-    day = parse_day(date) if date else None
+    day = parse_day(date, ctx.now()) if date else None
     outcomes = send_due_digests(
         ctx.engine, ctx.settings, clock=ctx.now, brand=brand, day=day, deliver=send
     )
     if out is not None:
         if len(outcomes) != 1 or outcomes[0].html_path is None:
             raise typer.BadParameter("--out needs exactly one brand (use --brand)")
-        shutil.copyfile(outcomes[0].html_path, out)
+        try:
+            shutil.copyfile(outcomes[0].html_path, out)
+        except OSError as exc:
+            raise UsageError(f"cannot write --out {str(out)!r}: {exc.strerror or exc}") from None
     docs = [
         {
             "brand": o.brand,

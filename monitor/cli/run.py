@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from monitor.cli.common import ConfigOpt, DbOpt, console, context, err_console, handle_errors
+from monitor.cli.common import ConfigOpt, DbOpt, console, context, err_console
 from monitor.daemon import Daemon, DaemonError
 
 
@@ -23,7 +23,6 @@ def _job_lines_visible() -> None:
         logging.getLogger("monitor").setLevel(logging.INFO)
 
 
-@handle_errors
 def run(
     config: ConfigOpt = None,
     db: DbOpt = None,

@@ -16,7 +16,6 @@ from monitor.cli.common import (
     UsageError,
     console,
     context,
-    handle_errors,
     parse_day,
     parse_time,
     print_json,
@@ -57,7 +56,6 @@ def _last_days(today: date, count: int) -> list[date]:
     return [today - timedelta(days=i) for i in range(count - 1, -1, -1)]
 
 
-@handle_errors
 def score(
     config: ConfigOpt = None,
     db: DbOpt = None,
@@ -74,7 +72,7 @@ def score(
     ctx = context(config, db)
     settings, now = ctx.settings, ctx.now()
     given = since or date
-    first = parse_day(given) if given else None
+    first = parse_day(given, now) if given else None
     report, done = ScoreReport(), []
     for b in _brands(settings, brand):
         today = local_day(now, b.zone)
@@ -102,7 +100,6 @@ def score(
     )
 
 
-@handle_errors
 def kpis(
     config: ConfigOpt = None,
     db: DbOpt = None,
@@ -124,7 +121,7 @@ def kpis(
     documents: list[dict[str, Any]] = []
     tables = []
     for b in _brands(settings, brand):
-        wanted = [parse_day(date)] if date else _last_days(local_day(now, b.zone), days or 7)
+        wanted = [parse_day(date, now)] if date else _last_days(local_day(now, b.zone), days or 7)
         rows = kpi_rows(
             ctx.engine, settings, brand=b.name, days=wanted, source=source, clock=lambda: now
         )
@@ -185,7 +182,6 @@ def _kpi_table(
     return table
 
 
-@handle_errors
 def unanswered(
     config: ConfigOpt = None,
     db: DbOpt = None,
@@ -221,7 +217,6 @@ def unanswered(
     console.print(table)
 
 
-@handle_errors
 def resolve(
     key: Annotated[str, typer.Argument(help="the complaint's id, SOURCE:EXTERNAL_ID")],
     config: ConfigOpt = None,
@@ -233,7 +228,7 @@ def resolve(
 ) -> None:
     """Mark a complaint resolved by hand (it leaves the queue; its day is rescored)."""
     ctx = context(config, db)
-    when: datetime | None = parse_time(at) if at else None
+    when: datetime | None = parse_time(at, ctx.now()) if at else None
     try:
         result = mark_resolved(ctx.engine, key, when, note, clock=ctx.now, settings=ctx.settings)
     except (UnknownMentionError, ValueError) as exc:

@@ -17,7 +17,6 @@ from monitor.cli.common import (
     UsageError,
     console,
     context,
-    handle_errors,
     print_json,
 )
 from monitor.pipeline.classify import classify_backlog, get_classifier
@@ -31,7 +30,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(sentiment_app, name="sentiment")
 
 
-@handle_errors
 def classify(
     config: ConfigOpt = None,
     db: DbOpt = None,
@@ -78,7 +76,6 @@ def classify(
 
 
 @sentiment_app.command("eval")
-@handle_errors
 def sentiment_eval(
     file: Annotated[Path, typer.Argument(help="TSV: id<TAB>label<TAB>text a line")],
     config: ConfigOpt = None,
@@ -120,7 +117,6 @@ def sentiment_eval(
 
 
 @sentiment_app.command("predict")
-@handle_errors
 def sentiment_predict(
     texts: Annotated[list[str], typer.Argument(help="one or more texts")],
     config: ConfigOpt = None,

@@ -53,7 +53,7 @@ class JobContext:
     stop: threading.Event = field(default_factory=threading.Event)
     #: Set by a signal handler, which must not take locks (Event.set does); see should_stop.
     signalled: str | None = None
-    #: Masks configured secrets in anything logged or shown (see monitor.daemon.redact).
+    #: Masks configured secrets in anything logged or shown (see monitor.redact).
     redact: Callable[[str], str] = str
     scored_once: bool = False
     _collectors: dict[tuple[str, str], Collector] = field(default_factory=dict)

@@ -17,9 +17,10 @@ from monitor.config import Settings
 from monitor.daemon.health import HealthServer, start_health_server
 from monitor.daemon.jobs import JobContext, JobOutcome, run_job
 from monitor.daemon.metrics import Metrics
-from monitor.daemon.redact import Redactor, configured_secrets
 from monitor.daemon.scheduler import JobSpec, build_scheduler, job_specs
 from monitor.daemon.signals import install_stop_handlers
+from monitor.errors import MonitorError
+from monitor.redact import Redactor, configured_secrets
 from monitor.storage.db import session_scope
 from monitor.storage.migrate import ensure_schema
 from monitor.storage.models import Mention
@@ -30,8 +31,8 @@ MAIN_LOOP_SECONDS = 0.2
 ONCE_ORDER = ("collect", "classify", "score", "alerts", "digest")
 
 
-class DaemonError(Exception):
-    """The daemon cannot start (for example, the metrics port is taken)."""
+class DaemonError(MonitorError):
+    """The daemon cannot start (for example, the metrics port is taken): exit 2."""
 
 
 @dataclass

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from monitor.collectors.base import AuthError, Collector, Page, SourceError, Target
 from monitor.collectors.registry import collector_class
 from monitor.config import Settings
+from monitor.errors import UsageError
 from monitor.posts import Post
 from monitor.storage.db import session_scope
 from monitor.storage.mentions import UpsertResult, upsert_posts
@@ -181,7 +182,10 @@ def collect(
     reports: list[CollectReport] = []
     for source in names:
         if source not in settings.source_settings:
-            raise ValueError(f"source {source!r} is not configured under sources")
+            known = ", ".join(settings.source_settings) or "none"
+            raise UsageError(
+                f"source {source!r} is not configured under sources (configured: {known})"
+            )
         targets = [t for t in settings.targets.get(source, []) if _wanted(t, brand)]
         if not targets:
             continue
