@@ -26,7 +26,12 @@ MAX_BODY_CHARS = 16 * 1024
 
 # scheme://user:password@ -> scheme://user:***@ ; greedy up to the last "@" of the token, so a
 # password holding an unencoded "@" is masked whole (over-masking the host is the safe side).
-_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@'\"]*):[^\s'\"]*@")
+# Every part is bounded (the scheme also starts a run of scheme characters), so a 1 MB body
+# of near-URLs is still scanned in linear time.
+_URL_PASSWORD = re.compile(
+    r"(?<![A-Za-z0-9+.-])(?P<head>[A-Za-z][A-Za-z0-9+.-]{0,31}://[^\s:/@'\"]{0,256})"
+    r":[^\s'\"]{0,512}@"
+)
 # "Authorization: Bearer x", "Cookie: a=b", also as JSON keys ("authorization": "...").
 _AUTH_HEADER = re.compile(
     r"(?i)(?P<head>\b(?:proxy-)?authorization|\b(?:set-)?cookie|\bx-api-key)"
@@ -87,6 +92,10 @@ def mask_url_passwords(text: str) -> str:
 
 def redact_body(text: str, secrets: Iterable[str] = (), *, limit: int = MAX_BODY_CHARS) -> str:
     """An upstream body safe to store: secrets, auth headers and credentials masked, capped."""
+    full_length = len(text)
+    # Masking only shortens, so what survives the cap lies within the first 4 x limit
+    # characters (short of a body made mostly of secrets); this keeps a 1 MB body cheap.
+    text = text[: 4 * limit]
     for secret in sorted(set(secrets), key=len, reverse=True):
         if len(secret) >= MIN_SECRET_CHARS and secret in text:
             text = text.replace(secret, MASK)
@@ -94,6 +103,6 @@ def redact_body(text: str, secrets: Iterable[str] = (), *, limit: int = MAX_BODY
     text = _BEARER.sub(rf"\g<head> {MASK}", text)
     text = _CREDENTIAL_PAIR.sub(rf"\g<head>{MASK}", text)
     text = mask_url_passwords(text)
-    if len(text) > limit:
-        text = f"{text[:limit]}… [cut: {len(text) - limit} more characters]"
+    if len(text) > limit or full_length > 4 * limit:
+        text = f"{text[:limit]}… [cut from {full_length} characters]"
     return text

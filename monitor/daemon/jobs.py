@@ -24,6 +24,7 @@ from monitor.collectors.registry import collector_class
 from monitor.config import Settings
 from monitor.daemon.metrics import JobRun, Metrics
 from monitor.pipeline.collect import run_target
+from monitor.redact import configured_secrets
 from monitor.storage.db import session_scope
 from monitor.storage.mentions import UpsertResult
 
@@ -126,6 +127,7 @@ def collect_job(ctx: JobContext, source: str, brand: str) -> JobOutcome:
         clock=ctx.clock,
         on_page=on_page,
         should_stop=ctx.should_stop,
+        secrets=configured_secrets(ctx.settings),
     )
     r = report.result
     pages = "1 page" if report.pages == 1 else f"{report.pages} pages"

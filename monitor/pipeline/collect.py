@@ -15,6 +15,7 @@ from monitor.collectors.registry import collector_class
 from monitor.config import Settings
 from monitor.errors import UsageError
 from monitor.posts import Post
+from monitor.redact import configured_secrets
 from monitor.storage.db import session_scope
 from monitor.storage.mentions import UpsertResult, upsert_posts
 from monitor.storage.sources import (
@@ -75,8 +76,11 @@ def run_target(
     until: datetime | None = None,
     on_page: PageCallback | None = None,
     should_stop: StopCheck | None = None,
+    secrets: Sequence[str] = (),
 ) -> CollectReport:
     """One pass for one target; a backfill (since/until) never moves the live cursor.
+
+    ``secrets`` (the configured secret values) are masked in skipped pages before storing.
 
     ``should_stop`` is asked after each committed page: True ends the pass there, which is
     safe because every page is stored together with its cursor.
@@ -109,6 +113,7 @@ def run_target(
                         skipped.reason,
                         skipped.raw_body,
                         now,
+                        secrets=secrets,
                     )
                 if not backfill:
                     save_cursor(session, source, target.brand, page.cursor, now)
@@ -190,6 +195,7 @@ def collect(
         if not targets:
             continue
         collector = _make_collector(settings, source, clock, sleep)
+        secrets = configured_secrets(settings)
         for target in targets:
             if should_stop is not None and should_stop():
                 return reports
@@ -203,6 +209,7 @@ def collect(
                 until=until,
                 on_page=on_page,
                 should_stop=should_stop,
+                secrets=secrets,
             )
             reports.append(report)
             if report.auth_failed:
