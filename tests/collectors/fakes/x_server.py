@@ -359,7 +359,7 @@ def _handler(fake: XFakeServer) -> type[BaseHTTPRequestHandler]:
                 if (fault and fault.kind == "401") or auth != f"Bearer {fake.bearer_token}":
                     raise problem(401, "Unauthorized")
                 if fault and fault.kind == "echo":
-                    err = problem(400, "Invalid Request", f"rejected; you sent Authorization: {auth}")
+                    err = problem(400, "Invalid Request", f"you sent Authorization: {auth}")
                     err.body["request_headers"] = dict(self.headers.items())
                     raise err
                 if fault and fault.kind == "429":
