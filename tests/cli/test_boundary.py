@@ -13,8 +13,11 @@ import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from monitor.storage.db import make_engine
+from monitor.storage.migrate import upgrade
 from tests.conftest import POSTGRES_URL, REPO_ROOT
 
 CONFIG = """
@@ -209,3 +212,12 @@ def test_debug_shows_the_traceback(cli: Cli, how: str) -> None:
     assert result.returncode == 1
     assert "Traceback" in result.stderr and "RuntimeError: boom" in result.stderr
     assert not (cli.tmp / "state" / "monitor" / "errors.log").exists()
+
+
+def test_database_from_a_newer_version_is_exit_2(cli: Cli, db_url: str) -> None:
+    engine = make_engine(db_url)
+    upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0999_future'"))
+    engine.dispose()
+    expect(cli("mentions", "--db", db_url), 2, "revision '0999_future'", "newer version")
