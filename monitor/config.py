@@ -23,6 +23,7 @@ from pydantic import (
 
 from monitor.collectors.base import SourceSettings, Target
 from monitor.collectors.registry import RegistryError, collector_class
+from monitor.errors import ConfigError  # re-exported: raised by load_config
 from monitor.scoring.kpis import KPI_KEYS  # targets may name only these
 
 BUNDLED_MODEL = Path(__file__).resolve().parent.parent / "models" / "tweet-sentiment-minilm"
@@ -33,22 +34,17 @@ _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _SECRET_KEYS = re.compile(r"(password|secret|token|webhook_url|api_key|private_key)$")
 
 
-class ConfigError(Exception):
-    """config.yaml is unreadable or invalid; ``problems`` holds one line per problem."""
-
-    def __init__(self, path: Path | str, problems: list[str]) -> None:
-        self.path = str(path)
-        self.problems = problems
-        super().__init__(f"{path}: " + "; ".join(problems))
-
-    def render(self) -> str:
-        """The message shown to the user: the file, then one problem a line."""
-        lines = [f"invalid config {self.path}:"] + [f"  {p}" for p in self.problems]
-        return "\n".join(lines)
+#: Every number in the config has a ceiling: a value like 1e308 validates as "positive" but
+#: overflows the first time it is turned into a timedelta or a timer, hours later.
+HOUR_MINUTES = 60
+DAY_HOURS = 24
+WEEK_MINUTES = 7 * DAY_HOURS * HOUR_MINUTES
+MAX_TIMEOUT_SECONDS = 600
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # inf and nan pass gt=0 checks and then break timers and comparisons.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class TargetSpec(_Strict):
@@ -110,7 +106,7 @@ class SentimentConfig(_Strict):
     model: str = str(BUNDLED_MODEL)
     batch_size: int = Field(default=64, ge=1, le=4096)
     max_length: int = Field(default=128, ge=8, le=4096)
-    threads: int | None = Field(default=None, ge=1)
+    threads: int | None = Field(default=None, ge=1, le=1024)
     quantize: bool = False
 
 
@@ -129,9 +125,9 @@ class NpsConfig(_Strict):
 class AlertsConfig(_Strict):
     """Spike and overdue alerts: thresholds and where they go."""
 
-    spike_sigma: float = Field(default=3.0, gt=0)
-    spike_min_count: int = Field(default=5, ge=1)
-    cooldown_hours: float = Field(default=6, ge=0)
+    spike_sigma: float = Field(default=3.0, gt=0, le=100)
+    spike_min_count: int = Field(default=5, ge=1, le=1_000_000)
+    cooldown_hours: float = Field(default=6, ge=0, le=30 * DAY_HOURS)
     channels: list[Literal["email", "slack"]] = Field(default_factory=list)
 
 
@@ -162,7 +158,7 @@ class EmailConfig(_Strict):
     username: str | None = None
     password: SecretStr | None = None
     sender: str = "monitor@localhost"
-    timeout_seconds: float = Field(default=30, gt=0)
+    timeout_seconds: float = Field(default=30, gt=0, le=MAX_TIMEOUT_SECONDS)
 
 
 class SlackConfig(_Strict):
@@ -170,17 +166,17 @@ class SlackConfig(_Strict):
 
     enabled: bool = False
     webhook_url: SecretStr | None = None
-    timeout_seconds: float = Field(default=15, gt=0)
+    timeout_seconds: float = Field(default=15, gt=0, le=MAX_TIMEOUT_SECONDS)
 
 
 class DaemonConfig(_Strict):
     """``monitor run``: job intervals and the health/metrics endpoint."""
 
-    classify_minutes: float = Field(default=2, gt=0)
-    score_minutes: float = Field(default=15, gt=0)
-    alert_minutes: float = Field(default=5, gt=0)
+    classify_minutes: float = Field(default=2, gt=0, le=WEEK_MINUTES)
+    score_minutes: float = Field(default=15, gt=0, le=WEEK_MINUTES)
+    alert_minutes: float = Field(default=5, gt=0, le=WEEK_MINUTES)
     rescore_days: int = Field(default=3, ge=1, le=60)
-    misfire_grace_seconds: int = Field(default=300, ge=1)
+    misfire_grace_seconds: int = Field(default=300, ge=1, le=DAY_HOURS * 3600)
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = Field(default=9464, ge=0, le=65535)
 
@@ -192,9 +188,9 @@ class MonitorConfig(_Strict):
     brands: list[BrandConfig] = Field(min_length=1)
     sources: dict[str, dict[str, Any]] = Field(default_factory=dict)
     sentiment: SentimentConfig = Field(default_factory=SentimentConfig)
-    sla_minutes: float = Field(default=60, gt=0)
-    abandon_after_hours: float = Field(default=24, gt=0)
-    resolve_after_silence_hours: float = Field(default=48, gt=0)
+    sla_minutes: float = Field(default=60, gt=0, le=WEEK_MINUTES)
+    abandon_after_hours: float = Field(default=24, gt=0, le=90 * DAY_HOURS)
+    resolve_after_silence_hours: float = Field(default=48, gt=0, le=90 * DAY_HOURS)
     complaints: ComplaintsConfig = Field(default_factory=ComplaintsConfig)
     nps: NpsConfig = Field(default_factory=NpsConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
@@ -377,6 +373,26 @@ def _resolve_model_path(config: MonitorConfig, path: Path) -> None:
             return
 
 
+class _ConfigLoader(yaml.SafeLoader):
+    """The safe loader without anchors and aliases.
+
+    An alias is a reference, so a few lines of nested aliases ("billion laughs") stand for
+    billions of values that every later walk over the config would visit; a config never
+    needs them, so they are refused where the parser meets them.
+    """
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                "anchors and aliases (&name, *name) are not allowed; write the value out",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+
 def load_config(path: Path | str | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate config.yaml (``path``, else ``$MONITOR_CONFIG``, else ./config.yaml)."""
     if path is None:
@@ -389,7 +405,9 @@ def load_config(path: Path | str | None = None, env: Mapping[str, str] | None = 
     except OSError as exc:
         raise ConfigError(path, [f"cannot read: {exc.strerror}"]) from None
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_ConfigLoader)
+    except RecursionError:
+        raise ConfigError(path, ["YAML nested too deeply"]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"

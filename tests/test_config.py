@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import typing
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
+from annotated_types import Le, Lt
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 from typer.testing import CliRunner
 
 from monitor.cli import app
-from monitor.config import ConfigError, load_config, parse_config
+from monitor.collectors.registry import collector_class
+from monitor.config import ConfigError, MonitorConfig, load_config, parse_config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -143,3 +150,99 @@ def test_cli_help_lists_every_command() -> None:
         "sentiment",
     ):
         assert command in result.output
+
+
+def _numeric_fields(model: type[BaseModel], prefix: str) -> Iterator[tuple[str, FieldInfo]]:
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        inner = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
+        models = [a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)]
+        for sub in models:  # a section, or the values of a list or dict of sections
+            yield from _numeric_fields(sub, f"{prefix}{name}.")
+        if any(a in (int, float) for a in inner):
+            yield f"{prefix}{name}", field
+
+
+def _all_numeric_fields() -> list[tuple[str, FieldInfo]]:
+    fields = list(_numeric_fields(MonitorConfig, ""))
+    for source in ("x", "reddit", "appstore", "replay"):
+        cls = collector_class(source)
+        fields += _numeric_fields(cls.settings_model, f"sources.{source}.")
+        fields += _numeric_fields(cls.brand_settings_model, f"brands[].sources.{source}.")
+    return fields
+
+
+#: KPI thresholds compare with a KPI and never reach a timer: any finite number will do.
+UNBOUNDED_ON_PURPOSE = {"min", "max"}
+
+
+def test_every_number_in_the_config_has_a_ceiling() -> None:
+    fields = _all_numeric_fields()
+    assert len(fields) > 20
+    missing = [
+        key
+        for key, field in fields
+        if not any(isinstance(m, Le | Lt) for m in field.metadata)
+        and key.rsplit(".", 1)[-1] not in UNBOUNDED_ON_PURPOSE
+    ]
+    assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("patch", "key"),
+    [
+        ({"abandon_after_hours": 1e308}, "abandon_after_hours"),
+        ({"daemon": {"classify_minutes": 1e300}}, "daemon.classify_minutes"),
+        ({"sla_minutes": float("inf")}, "sla_minutes"),
+        ({"alerts": {"cooldown_hours": float("nan")}}, "alerts.cooldown_hours"),
+        ({"sources": {"x": {"enabled": True, "poll_minutes": 1e300}}}, "sources.x.poll_minutes"),
+    ],
+)
+def test_numbers_fatal_later_are_refused_with_their_key(patch: dict[str, Any], key: str) -> None:
+    def merge(into: dict[str, Any], extra: dict[str, Any]) -> None:
+        for name, value in extra.items():
+            if isinstance(value, dict) and isinstance(into.get(name), dict):
+                merge(into[name], value)
+            else:
+                into[name] = value
+
+    raw = yaml.safe_load(yaml.safe_dump(BASE))
+    merge(raw, patch)
+    assert any(p.startswith(f"{key}: ") for p in problems(raw)), problems(raw)
+
+
+BOMB = "\n".join(
+    [
+        'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+        *(
+            f"{n}: &{n} [{','.join([f'*{p}'] * 9)}]"
+            for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+        ),
+        "brands: [{name: Acme}]",
+    ]
+)
+
+
+def test_yaml_alias_bomb_is_refused_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(BOMB, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, env={})
+    [problem] = info.value.problems
+    assert "line 1" in problem and "aliases" in problem
+
+
+def test_yaml_anchor_alone_is_refused_and_plain_yaml_still_loads(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("brands:\n  - &acme {name: Acme}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="anchors and aliases"):
+        load_config(path, env={})
+    path.write_text("brands:\n  - {name: 'Acme & Co *'}\n", encoding="utf-8")
+    assert load_config(path, env={}).config.brands[0].name == "Acme & Co *"
+
+
+def test_deeply_nested_yaml_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("brands: " + "[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        load_config(path, env={})

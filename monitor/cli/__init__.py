@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Annotated
 
 import typer
 
 from monitor.cli import alerts, data, digest, queries, run, scoring, sentiment, sources
+from monitor.cli.boundary import BoundaryGroup
 from monitor.escape import install_log_escaping
 
 app = typer.Typer(
@@ -16,7 +18,25 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=BoundaryGroup,  # every command runs inside the one error boundary
 )
+
+
+@app.callback()
+def _global_options(
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            envvar="MONITOR_DEBUG",
+            help="on an unexpected error, print the traceback instead of logging it",
+        ),
+    ] = False,
+) -> None:
+    """Social-media mention and sentiment monitor for customer-care teams."""
+    # --debug is read by cli.boundary from the parsed options when an error escapes.
+
+
 data.register(app)
 queries.register(app)
 sentiment.register(app)

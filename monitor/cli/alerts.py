@@ -12,7 +12,6 @@ from monitor.cli.common import (
     JsonOpt,
     UsageError,
     context,
-    handle_errors,
     parse_since,
     print_json,
     say,
@@ -26,7 +25,6 @@ def register(app: typer.Typer) -> None:
     app.command("alerts")(alerts)
 
 
-@handle_errors
 def alerts(
     config: ConfigOpt = None,
     db: DbOpt = None,

@@ -1,4 +1,4 @@
-"""Shared CLI plumbing: --config/--db options, loading, errors as messages, JSON output."""
+"""Shared CLI plumbing: --config/--db options, loading, argument parsing, JSON output."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import cached_property, wraps
+from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -18,9 +18,11 @@ from rich.text import Text
 from sqlalchemy.engine import Engine
 
 from monitor.clock import utc_now
-from monitor.config import ConfigError, Settings, load_config
+from monitor.config import Settings, load_config
+from monitor.errors import UsageError  # re-exported: the commands raise it
 from monitor.escape import terminal
-from monitor.storage.db import DatabaseError, make_engine
+from monitor.sanitize import EARLIEST
+from monitor.storage.db import open_engine
 from monitor.storage.migrate import ensure_schema
 
 # No emoji codes anywhere: ":x:" in data (a job id "collect:x:Acme") would become ❌.
@@ -37,12 +39,11 @@ DbOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON document instead of a table")]
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-class UsageError(Exception):
-    """A bad argument value: shown as a message with exit code 2."""
+F = TypeVar("F", bound=Callable[..., Any])
+#: Days and times asked for on the command line: no post is older (see monitor.sanitize),
+#: and a year ahead leaves every day-window sum far from datetime's limits.
+EARLIEST_DAY = EARLIEST.date()
+MAX_DAYS_AHEAD = 366
 
 
 def db_url(value: str) -> str:
@@ -66,7 +67,7 @@ class AppContext:
     def engine(self) -> Engine:
         """The database, schema created or upgraded on first use."""
         url = db_url(self.db_override) if self.db_override else self.settings.config.database_url
-        engine = make_engine(url)
+        engine = open_engine(url)
         ensure_schema(engine)
         return engine
 
@@ -84,23 +85,6 @@ def data_text(value: object, style: str = "") -> Text:
 def say(line: str, *, err: bool = False) -> None:
     """Print one line that carries data: escaped, no markup, emoji or highlighting."""
     (err_console if err else console).print(data_text(line), soft_wrap=True)
-
-
-def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn expected failures into one clear message and exit code 2, never a traceback."""
-
-    @wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except ConfigError as exc:
-            err_console.print(exc.render(), markup=False, highlight=False)
-            raise typer.Exit(2) from None
-        except (DatabaseError, UsageError) as exc:
-            err_console.print(f"error: {exc}", markup=False, highlight=False)
-            raise typer.Exit(2) from None
-
-    return wrapper
 
 
 def context(config: Path | None, db: str | None) -> AppContext:
@@ -131,24 +115,41 @@ def parse_since(value: str, now: datetime) -> datetime:
     if match:
         amount, unit = float(match.group(1)), match.group(2)
         seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[unit]
-        return now - timedelta(seconds=amount * seconds)
-    return parse_time(value)
+        try:
+            since = now - timedelta(seconds=amount * seconds)
+        except OverflowError:
+            since = datetime.min.replace(tzinfo=UTC)  # reported as out of range just below
+        _check_range(value, since.date(), now)
+        return since
+    return parse_time(value, now)
 
 
-def parse_time(value: str) -> datetime:
-    """An ISO 8601 time or date; naive values are taken as UTC."""
+def parse_time(value: str, now: datetime) -> datetime:
+    """An ISO 8601 time or date; naive values are taken as UTC. Range: 1970 to a year ahead."""
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     except ValueError:
         raise UsageError(
             f"cannot read time {value!r}: use ISO 8601 (2026-11-02T09:00:00Z) or 24h/7d"
         ) from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00-05:00 is past datetime's range in UTC
+        parsed = datetime.max.replace(tzinfo=UTC)
+    _check_range(value, parsed.date(), now)
+    return parsed
 
 
-def parse_day(value: str) -> date:
-    """A YYYY-MM-DD date."""
+def parse_day(value: str, now: datetime) -> date:
+    """A YYYY-MM-DD date from 1970-01-01 to a year after ``now``."""
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise UsageError(f"cannot read date {value!r}: use YYYY-MM-DD") from None
+    _check_range(value, day, now)
+    return day
+
+
+def _check_range(value: str, day: date, now: datetime) -> None:
+    latest = now.date() + timedelta(days=MAX_DAYS_AHEAD)
+    if not EARLIEST_DAY <= day <= latest:
+        raise UsageError(f"{value!r} is out of range: give a day from {EARLIEST_DAY} to {latest}")

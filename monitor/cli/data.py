@@ -17,7 +17,6 @@ from monitor.cli.common import (
     context,
     data_text,
     db_url,
-    handle_errors,
     parse_time,
     print_json,
     say,
@@ -25,7 +24,7 @@ from monitor.cli.common import (
 from monitor.collectors.base import Page
 from monitor.pipeline.collect import collect as run_collect
 from monitor.pipeline.importing import import_file
-from monitor.storage.db import make_engine
+from monitor.storage.db import open_engine
 from monitor.storage.mentions import UpsertResult
 from monitor.storage.migrate import upgrade
 
@@ -37,12 +36,11 @@ def register(app: typer.Typer) -> None:
     app.command("import")(import_)
 
 
-@handle_errors
 def init(config: ConfigOpt = None, db: DbOpt = None) -> None:
     """Create the database schema, or upgrade it to this version."""
     ctx = context(config, db)
     url = ctx.db_override or ctx.settings.config.database_url
-    engine = make_engine(db_url(url))
+    engine = open_engine(db_url(url))
     before, after = upgrade(engine)
     if before == after:
         console.print(f"schema is up to date (revision {after})")
@@ -50,7 +48,6 @@ def init(config: ConfigOpt = None, db: DbOpt = None) -> None:
         console.print(f"schema upgraded from {before or 'empty'} to {after}")
 
 
-@handle_errors
 def collect(
     config: ConfigOpt = None,
     db: DbOpt = None,
@@ -71,8 +68,8 @@ def collect(
     settings, engine = ctx.settings, ctx.engine
     if brand is not None:
         settings.brand(brand)
-    start = parse_time(since) if since else None
-    end = parse_time(until) if until else None
+    start = parse_time(since, ctx.now()) if since else None
+    end = parse_time(until, ctx.now()) if until else None
     show_progress = console.is_terminal and not as_json
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -146,7 +143,6 @@ def _skipped_cell(pages: int, posts: int) -> str:
     return f"{pages} pages, {posts} posts" if posts else str(pages)
 
 
-@handle_errors
 def import_(
     file: Annotated[Path, typer.Argument(help="JSONL or CSV of posts (docs/import-format.md)")],
     config: ConfigOpt = None,

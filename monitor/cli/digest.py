@@ -17,7 +17,6 @@ from monitor.cli.common import (
     JsonOpt,
     UsageError,
     context,
-    handle_errors,
     parse_day,
     print_json,
     say,
@@ -81,7 +80,6 @@ def _show_status(ctx: AppContext, brand: str | None, day: date | None, as_json: 
             say(_state_line(c, hint))
 
 
-@handle_errors
 def digest(
     config: ConfigOpt = None,
     db: DbOpt = None,
@@ -114,7 +112,7 @@ def digest(
     if channel and not resend:
         raise UsageError("--channel goes with --resend")
     ctx = context(config, db)
-    day = parse_day(date) if date else None
+    day = parse_day(date, ctx.now()) if date else None
     if status:
         _show_status(ctx, brand, day, as_json)
         return
@@ -135,7 +133,10 @@ def digest(
     if out is not None:
         if len(outcomes) != 1 or outcomes[0].html_path is None:
             raise typer.BadParameter("--out needs exactly one brand (use --brand)")
-        shutil.copyfile(outcomes[0].html_path, out)
+        try:
+            shutil.copyfile(outcomes[0].html_path, out)
+        except OSError as exc:
+            raise UsageError(f"cannot write --out {str(out)!r}: {exc.strerror or exc}") from None
     docs = [
         {
             "brand": o.brand,

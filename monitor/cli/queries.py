@@ -15,7 +15,6 @@ from monitor.cli.common import (
     console,
     context,
     data_text,
-    handle_errors,
     parse_since,
     print_json,
 )
@@ -50,7 +49,6 @@ def mention_json(
     }
 
 
-@handle_errors
 def mentions(
     config: ConfigOpt = None,
     db: DbOpt = None,

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from monitor.cli.common import ConfigOpt, DbOpt, context, handle_errors, say
+from monitor.cli.common import ConfigOpt, DbOpt, context, say
 from monitor.daemon import AlreadyRunning, Daemon, DaemonError
 
 #: Exit status when another ``monitor run`` holds the database: the environment, not the input.
@@ -26,7 +26,6 @@ def _job_lines_visible() -> None:
         logging.getLogger("monitor").setLevel(logging.INFO)
 
 
-@handle_errors
 def run(
     config: ConfigOpt = None,
     db: DbOpt = None,

@@ -17,7 +17,6 @@ from monitor.cli.common import (
     console,
     context,
     data_text,
-    handle_errors,
     parse_day,
     parse_time,
     print_json,
@@ -59,7 +58,6 @@ def _last_days(today: date, count: int) -> list[date]:
     return [today - timedelta(days=i) for i in range(count - 1, -1, -1)]
 
 
-@handle_errors
 def score(
     config: ConfigOpt = None,
     db: DbOpt = None,
@@ -76,7 +74,7 @@ def score(
     ctx = context(config, db)
     settings, now = ctx.settings, ctx.now()
     given = since or date
-    first = parse_day(given) if given else None
+    first = parse_day(given, now) if given else None
     report, done = ScoreReport(), []
     for b in _brands(settings, brand):
         today = local_day(now, b.zone)
@@ -100,7 +98,6 @@ def score(
     say(f"{report.rows} KPI rows, {report.complaints} complaints stored")
 
 
-@handle_errors
 def kpis(
     config: ConfigOpt = None,
     db: DbOpt = None,
@@ -122,7 +119,7 @@ def kpis(
     documents: list[dict[str, Any]] = []
     tables = []
     for b in _brands(settings, brand):
-        wanted = [parse_day(date)] if date else _last_days(local_day(now, b.zone), days or 7)
+        wanted = [parse_day(date, now)] if date else _last_days(local_day(now, b.zone), days or 7)
         rows = kpi_rows(
             ctx.engine, settings, brand=b.name, days=wanted, source=source, clock=lambda: now
         )
@@ -184,7 +181,6 @@ def _kpi_table(
     return table
 
 
-@handle_errors
 def unanswered(
     config: ConfigOpt = None,
     db: DbOpt = None,
@@ -220,7 +216,6 @@ def unanswered(
     console.print(table)
 
 
-@handle_errors
 def resolve(
     key: Annotated[str, typer.Argument(help="the complaint's id, SOURCE:EXTERNAL_ID")],
     config: ConfigOpt = None,
@@ -232,7 +227,7 @@ def resolve(
 ) -> None:
     """Mark a complaint resolved by hand (it leaves the queue; its day is rescored)."""
     ctx = context(config, db)
-    when: datetime | None = parse_time(at) if at else None
+    when: datetime | None = parse_time(at, ctx.now()) if at else None
     try:
         result = mark_resolved(ctx.engine, key, when, note, clock=ctx.now, settings=ctx.settings)
     except (UnknownMentionError, ValueError) as exc:

@@ -17,7 +17,6 @@ from monitor.cli.common import (
     console,
     context,
     data_text,
-    handle_errors,
     print_json,
     say,
 )
@@ -32,7 +31,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(sentiment_app, name="sentiment")
 
 
-@handle_errors
 def classify(
     config: ConfigOpt = None,
     db: DbOpt = None,
@@ -79,7 +77,6 @@ def classify(
 
 
 @sentiment_app.command("eval")
-@handle_errors
 def sentiment_eval(
     file: Annotated[Path, typer.Argument(help="TSV: id<TAB>label<TAB>text a line")],
     config: ConfigOpt = None,
@@ -121,7 +118,6 @@ def sentiment_eval(
 
 
 @sentiment_app.command("predict")
-@handle_errors
 def sentiment_predict(
     texts: Annotated[list[str], typer.Argument(help="one or more texts")],
     config: ConfigOpt = None,

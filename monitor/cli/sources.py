@@ -15,7 +15,6 @@ from monitor.cli.common import (
     console,
     context,
     data_text,
-    handle_errors,
     print_json,
 )
 from monitor.pipeline.sources import check_sources, exit_code
@@ -29,7 +28,6 @@ def register(app: typer.Typer) -> None:
     sources_app.command("check")(check)
 
 
-@handle_errors
 def check(
     config: ConfigOpt = None,
     source: Annotated[

@@ -18,19 +18,21 @@ Cursor = dict[str, Any]
 class SourceSettings(BaseModel):
     """Settings shared by every source under ``sources.<name>`` in config.yaml."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Bounded like the rest of the config: inf, nan or 1e308 minutes would pass gt=0 and
+    # then overflow the scheduler's timers.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     enabled: bool = False
-    poll_minutes: float = Field(default=15, gt=0)
+    poll_minutes: float = Field(default=15, gt=0, le=7 * 24 * 60)
     base_url: str | None = None
-    timeout_seconds: float = Field(default=30, gt=0)
-    max_retries: int = Field(default=5, ge=0)
+    timeout_seconds: float = Field(default=30, gt=0, le=600)
+    max_retries: int = Field(default=5, ge=0, le=100)
 
 
 class BrandSourceSettings(BaseModel):
     """What a brand (or competitor) asks of one source under ``brands[i].sources.<name>``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     accounts: list[str] = Field(default_factory=list)
 

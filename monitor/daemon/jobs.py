@@ -24,6 +24,7 @@ from monitor.collectors.registry import collector_class
 from monitor.config import Settings
 from monitor.daemon.metrics import JobRun, Metrics
 from monitor.pipeline.collect import run_target
+from monitor.redact import configured_secrets
 from monitor.storage.db import session_scope
 from monitor.storage.mentions import UpsertResult
 
@@ -53,7 +54,7 @@ class JobContext:
     stop: threading.Event = field(default_factory=threading.Event)
     #: Set by a signal handler, which must not take locks (Event.set does); see should_stop.
     signalled: str | None = None
-    #: Masks configured secrets in anything logged or shown (see monitor.daemon.redact).
+    #: Masks configured secrets in anything logged or shown (see monitor.redact).
     redact: Callable[[str], str] = str
     scored_once: bool = False
     _collectors: dict[tuple[str, str], Collector] = field(default_factory=dict)
@@ -126,6 +127,7 @@ def collect_job(ctx: JobContext, source: str, brand: str) -> JobOutcome:
         clock=ctx.clock,
         on_page=on_page,
         should_stop=ctx.should_stop,
+        secrets=configured_secrets(ctx.settings),
     )
     r = report.result
     pages = "1 page" if report.pages == 1 else f"{report.pages} pages"

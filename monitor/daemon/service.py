@@ -18,10 +18,11 @@ from monitor.config import Settings
 from monitor.daemon.health import HealthServer, start_health_server
 from monitor.daemon.jobs import JobContext, JobOutcome, run_job
 from monitor.daemon.metrics import Metrics
-from monitor.daemon.redact import Redactor, configured_secrets
 from monitor.daemon.scheduler import JobSpec, build_scheduler, job_specs
 from monitor.daemon.signals import install_stop_handlers
+from monitor.errors import MonitorError
 from monitor.escape import install_log_escaping
+from monitor.redact import Redactor, configured_secrets
 from monitor.storage.db import session_scope
 from monitor.storage.locks import LockHeld, database_lock
 from monitor.storage.migrate import ensure_schema
@@ -35,8 +36,8 @@ ONCE_ORDER = ("collect", "classify", "score", "alerts", "digest")
 DAEMON_LOCK = "daemon"
 
 
-class DaemonError(Exception):
-    """The daemon cannot start (for example, the metrics port is taken)."""
+class DaemonError(MonitorError):
+    """The daemon cannot start (for example, the metrics port is taken): exit 2."""
 
 
 class AlreadyRunning(DaemonError):

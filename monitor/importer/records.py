@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
+from monitor.errors import InputError
 from monitor.importer.fields import REQUIRED_FIELDS, kind
 
 Format = Literal["jsonl", "csv"]
@@ -33,7 +34,7 @@ _KEEP_OF_LONG_LINE = 1000  # bytes of an over-long line kept for inspection
 csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
 
 
-class ImportFileError(Exception):
+class ImportFileError(InputError):
     """The file as a whole cannot be read (missing, a JSON array, a CSV header lacking columns)."""
 
 

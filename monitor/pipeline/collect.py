@@ -17,8 +17,10 @@ from monitor.collectors.base import AuthError, Collector, Page, SourceError, Tar
 from monitor.collectors.fingerprint import check_streams, stream_settings_of
 from monitor.collectors.registry import collector_class
 from monitor.config import Settings
+from monitor.errors import UsageError
 from monitor.pipeline.store import SkippedPost, StoreResult, store_page
 from monitor.posts import Post
+from monitor.redact import configured_secrets
 from monitor.storage.db import run_transaction, session_scope
 from monitor.storage.mentions import UpsertResult
 from monitor.storage.sources import (
@@ -81,11 +83,13 @@ def run_target(
     until: datetime | None = None,
     on_page: PageCallback | None = None,
     should_stop: StopCheck | None = None,
+    secrets: Sequence[str] = (),
 ) -> CollectReport:
     """One pass for one target; a backfill (since/until) never moves the live cursor.
 
     A stream whose settings changed since its cursor was saved starts afresh (see
     monitor.collectors.fingerprint); the others keep their place.
+    ``secrets`` (the configured secret values) are masked in skipped pages before storing.
 
     ``should_stop`` is asked after each committed page: True ends the pass there, which is
     safe because every page is stored together with its cursor.
@@ -113,6 +117,7 @@ def run_target(
                 page=page,
                 now=clock(),
                 is_brand_post=is_brand_post,
+                secrets=secrets,
                 cursor=None if backfill else streams.stamp(page.cursor),
             )
             stored = run_transaction(engine, store)
@@ -160,6 +165,7 @@ def _store_page(
     now: datetime,
     is_brand_post: Callable[[Post], bool],
     cursor: dict[str, Any] | None,
+    secrets: Sequence[str] = (),
 ) -> StoreResult:
     """One page's posts, skipped parts and cursor (None: a backfill), in one transaction."""
     stored = store_page(
@@ -170,10 +176,17 @@ def _store_page(
         now=now,
     )
     for post in stored.skipped:
-        _keep_skipped_post(session, source, target.brand, post, now)
+        _keep_skipped_post(session, source, target.brand, post, now, secrets)
     for skipped in page.skipped:
         keep_skipped_page(
-            session, source, target.brand, skipped.where, skipped.reason, skipped.raw_body, now
+            session,
+            source,
+            target.brand,
+            skipped.where,
+            skipped.reason,
+            skipped.raw_body,
+            now,
+            secrets=secrets,
         )
     if cursor is not None:
         save_cursor(session, source, target.brand, cursor, now)
@@ -181,11 +194,18 @@ def _store_page(
 
 
 def _keep_skipped_post(
-    session: Session, source: str, brand: str, skipped: SkippedPost, now: datetime
+    session: Session,
+    source: str,
+    brand: str,
+    skipped: SkippedPost,
+    now: datetime,
+    secrets: Sequence[str] = (),
 ) -> None:
     """Keep a post left out as a skipped page whose ``where`` is ``post SOURCE:ID``."""
     where = f"post {skipped.key}"
-    keep_skipped_page(session, source, brand, where, skipped.reason, skipped.body(), now)
+    keep_skipped_page(
+        session, source, brand, where, skipped.reason, skipped.body(), now, secrets=secrets
+    )
 
 
 def _record_health(engine: Engine, report: CollectReport, now: datetime) -> None:
@@ -228,11 +248,15 @@ def collect(
     reports: list[CollectReport] = []
     for source in names:
         if source not in settings.source_settings:
-            raise ValueError(f"source {source!r} is not configured under sources")
+            known = ", ".join(settings.source_settings) or "none"
+            raise UsageError(
+                f"source {source!r} is not configured under sources (configured: {known})"
+            )
         targets = [t for t in settings.targets.get(source, []) if _wanted(t, brand)]
         if not targets:
             continue
         collector = _make_collector(settings, source, clock, sleep)
+        secrets = configured_secrets(settings)
         for target in targets:
             if should_stop is not None and should_stop():
                 return reports
@@ -246,6 +270,7 @@ def collect(
                 until=until,
                 on_page=on_page,
                 should_stop=should_stop,
+                secrets=secrets,
             )
             reports.append(report)
             if report.auth_failed:

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import logging
 import random
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import event, exc
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
+
+from monitor.errors import EnvironmentUnavailable, UsageError
+from monitor.redact import mask_url_passwords
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: A transaction that lost a deadlock or found SQLite locked is run again this many times.
@@ -26,10 +31,16 @@ _RETRYABLE_SQLITE_TEXT = ("database is locked", "database is busy", "database ta
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+#: The backends the schema and the tests cover.
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
 
-class DatabaseError(Exception):
-    """The database URL is unusable or the database is unreachable."""
+class DatabaseError(UsageError):
+    """The database URL or file is unusable as given (exit 2)."""
+
+
+class DatabaseUnavailable(EnvironmentUnavailable):
+    """The database server is unreachable, or the database or role does not exist (exit 3)."""
 
 
 def normalize_url(url: str) -> str:
@@ -42,11 +53,9 @@ def normalize_url(url: str) -> str:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite gets WAL, a busy timeout and foreign keys on."""
     url = normalize_url(url)
-    try:
-        parsed = make_url(url)
-    except Exception as exc:  # sqlalchemy raises ArgumentError with a terse text
-        raise DatabaseError(f"invalid database URL {url!r}: {exc}") from None
+    parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":
+        _check_sqlite_path(parsed)
         engine = create_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
         )
@@ -65,7 +74,105 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    try:
+        return create_engine(url, pool_pre_ping=True, **kwargs)
+    except ImportError as err:  # a driver named in the URL that is not installed
+        raise DatabaseError(f"{shown(url)}: database driver not installed ({err})") from None
+
+
+def shown(url: str | URL) -> str:
+    """A database URL as it may appear in a message: password masked."""
+    text = url.render_as_string(hide_password=True) if isinstance(url, URL) else url
+    return repr(mask_url_passwords(text))
+
+
+def parse_url(url: str) -> URL:
+    """A parsed URL of a supported backend, or a :class:`DatabaseError` saying why not."""
+    try:
+        parsed = make_url(url)
+    except Exception as err:  # sqlalchemy raises ArgumentError/ValueError with terse texts
+        reason = mask_url_passwords(str(err))
+        raise DatabaseError(f"invalid database URL {shown(url)}: {reason}") from None
+    backend = parsed.get_backend_name()
+    if backend not in SUPPORTED_BACKENDS:
+        raise DatabaseError(
+            f"unsupported database {backend!r} in {shown(url)}: "
+            "use sqlite:///FILE or postgresql://USER@HOST/DB"
+        )
+    return parsed
+
+
+def _check_sqlite_path(url: URL) -> None:
+    """A SQLite file path must be creatable: sqlite3 itself only says "unable to open"."""
+    if url.database in (None, "", ":memory:") or url.database.startswith("file:"):
+        return
+    path = Path(url.database)
+    if path.is_dir():
+        raise DatabaseError(f"{str(path)!r} is a directory, not a SQLite database file")
+    if not path.parent.is_dir():
+        raise DatabaseError(
+            f"cannot create SQLite database {str(path)!r}: no folder {str(path.parent)!r}"
+        )
+
+
+def open_engine(url: str, **kwargs: Any) -> Engine:
+    """:func:`make_engine`, then one connection to prove the database is there and usable.
+
+    Raises :class:`DatabaseError` for a URL or file that can never work as given, and
+    :class:`DatabaseUnavailable` when the server, the database or the role is missing.
+    """
+    engine = make_engine(url, **kwargs)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except exc.DBAPIError as err:
+        engine.dispose()
+        raise database_error(err, engine.url) from None
+    return engine
+
+
+def database_error(err: exc.DBAPIError, url: URL) -> DatabaseError | DatabaseUnavailable:
+    """The typed error for a failure to reach or open the database at ``url``."""
+    orig = err.orig
+    first_line = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    reason = mask_url_passwords(first_line)
+    if isinstance(orig, sqlite3.DatabaseError) and "not a database" in str(orig):
+        return DatabaseError(f"{url.database!r} is not a SQLite database file")
+    return DatabaseUnavailable(f"cannot open database {shown(url)}: {reason}")
+
+
+def unavailable(err: BaseException) -> DatabaseUnavailable | None:
+    """A lost or refused database connection met mid-command, typed; None for anything else.
+
+    Only connection-level failures qualify: a SQLite OperationalError is also what a bad
+    SQL statement raises, and that is a bug, not the environment.
+    """
+    if not isinstance(err, exc.DBAPIError):
+        return None
+    orig = err.orig
+    text = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    if err.connection_invalidated or (orig is not None and _is_connection_failure(orig)):
+        return DatabaseUnavailable(f"database connection failed: {mask_url_passwords(text)}")
+    return None
+
+
+#: SQLSTATE classes of the environment: connection, resources, operator intervention,
+#: authorization, unknown database. Deadlocks (40) and the like are not among them.
+_ENVIRONMENT_SQLSTATES = ("08", "53", "57", "28", "3D")
+
+
+def _is_connection_failure(orig: BaseException) -> bool:
+    if isinstance(orig, sqlite3.OperationalError):
+        text = str(orig)
+        return any(s in text for s in ("database is locked", "unable to open", "disk I/O"))
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        return False
+    if not isinstance(orig, psycopg.OperationalError):
+        return False
+    sqlstate = getattr(orig, "sqlstate", None)
+    return sqlstate is None or sqlstate[:2] in _ENVIRONMENT_SQLSTATES
 
 
 @contextmanager

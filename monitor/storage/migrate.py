@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
+from monitor.errors import InputError
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -31,9 +33,28 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+class UnknownRevision(InputError):
+    """The database was migrated by a version of monitor newer than this one (exit 2)."""
+
+
+def _check_known(revision: str | None) -> None:
+    if revision is None:
+        return
+    try:
+        known = ScriptDirectory.from_config(alembic_config()).get_revision(revision)
+    except Exception:  # alembic raises its own CommandError/ResolutionError kinds
+        known = None
+    if known is None:
+        raise UnknownRevision(
+            f"the database schema is at revision {revision!r}, which this version of monitor "
+            "does not know: it was written by a newer version"
+        )
+
+
 def upgrade(engine: Engine) -> tuple[str | None, str | None]:
     """Bring the schema to head; returns (revision before, revision after)."""
     before = current_revision(engine)
+    _check_known(before)
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn

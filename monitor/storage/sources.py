@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from monitor.redact import MAX_BODY_CHARS, redact_body
 from monitor.storage.models import Checkpoint, SkippedPageRecord, SourceHealth
 
 MAX_ERROR_CHARS = 2_000
-MAX_RAW_BODY_CHARS = 1_000_000
+MAX_RAW_BODY_CHARS = MAX_BODY_CHARS
 
 
 def load_cursor(session: Session, source: str, query_key: str) -> dict[str, Any] | None:
@@ -56,7 +58,8 @@ def record_failure(
     before = row.state
     row.state = "auth_error" if auth else "failing"
     row.consecutive_failures = (row.consecutive_failures or 0) + 1
-    row.last_error_at, row.last_error = now, error[:MAX_ERROR_CHARS]
+    # An upstream error text may quote the request's headers: masked like a skipped body.
+    row.last_error_at, row.last_error = now, redact_body(error, limit=MAX_ERROR_CHARS)
     session.add(row)
     return before
 
@@ -75,15 +78,22 @@ def keep_skipped_page(
     reason: str,
     raw_body: str,
     now: datetime,
+    *,
+    secrets: Sequence[str] = (),
 ) -> None:
-    """Keep a page that could not be parsed, raw body included, for inspection."""
+    """Keep a page that could not be parsed, for inspection: its body masked and capped.
+
+    An API that echoes the request puts the bearer token or the Reddit credentials in its
+    error body, so ``secrets`` (every configured secret value), auth headers and credential
+    pairs are masked before anything is stored, and the body is cut at 16 KB.
+    """
     session.add(
         SkippedPageRecord(
             source=source,
             query_key=query_key,
             where=where,
-            reason=reason[:MAX_ERROR_CHARS],
-            raw_body=raw_body[:MAX_RAW_BODY_CHARS].replace("\x00", "\ufffd"),
+            reason=redact_body(reason, secrets, limit=MAX_ERROR_CHARS),
+            raw_body=redact_body(raw_body, secrets).replace("\x00", "\ufffd"),
             at=now,
         )
     )

@@ -12,7 +12,7 @@ import pytest
 from monitor.config import parse_config
 from monitor.daemon.jobs import JobContext, JobOutcome, run_job
 from monitor.daemon.metrics import Metrics, SourceState, StoredFigures
-from monitor.daemon.redact import Redactor, configured_secrets
+from monitor.redact import Redactor, configured_secrets
 from monitor.storage.db import make_engine
 from tests.collectors.fakes.x_server import FAKE_BEARER
 from tests.daemon.test_scheduler import settings

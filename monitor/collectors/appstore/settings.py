@@ -20,9 +20,9 @@ class AppStoreSettings(SourceSettings):
     private_key_file: str | None = None  # or the path of the .p8 file
     page_size: int = Field(default=200, ge=1, le=200)
     max_pages: int = Field(default=50, ge=1, le=1000)
-    first_pass_days: float = Field(default=90, gt=0)
+    first_pass_days: float = Field(default=90, gt=0, le=3650)
     # Developers answer reviews days later: answers to reviews this old are still looked for.
-    response_lookback_days: float = Field(default=14, ge=0)
+    response_lookback_days: float = Field(default=14, ge=0, le=365)
 
     @model_validator(mode="after")
     def _key_when_enabled(self) -> AppStoreSettings:

@@ -20,7 +20,7 @@ class ReplaySettings(SourceSettings):
     #: Move every timestamp by one fixed amount so the newest post lands just before now.
     shift_to_now: bool = True
     #: How long before now the newest post lands when shifted.
-    shift_margin_minutes: float = Field(default=5, ge=0)
+    shift_margin_minutes: float = Field(default=5, ge=0, le=7 * 24 * 60)
     batch_size: int = Field(default=500, ge=1, le=10_000)
 
     @property

@@ -17,7 +17,7 @@ class XSettings(SourceSettings):
 
     bearer_token: SecretStr | None = None
     #: Posts read per UTC day for each brand or competitor (X bills per post read).
-    daily_read_budget: int | None = Field(default=10_000, ge=1)
+    daily_read_budget: int | None = Field(default=10_000, ge=1, le=100_000_000)
     #: Page size asked of X; 10 to 100 (the search endpoint's limits).
     max_results: int = Field(default=100, ge=10, le=100)
 

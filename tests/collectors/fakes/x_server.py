@@ -42,7 +42,8 @@ COMMON_PARAMS = {
 SEARCH_PARAMS = COMMON_PARAMS | {"query", "next_token", "sort_order"}
 MENTIONS_PARAMS = COMMON_PARAMS | {"pagination_token"}
 TIMELINE_PARAMS = COMMON_PARAMS | {"pagination_token", "exclude"}
-FAULTS = ("429", "usage_cap", "503", "401", "malformed", "bad_shape", "reset", "hang")
+#: "echo" is a hostile upstream: a 400 whose body quotes the request's headers back.
+FAULTS = ("429", "usage_cap", "503", "401", "malformed", "bad_shape", "reset", "hang", "echo")
 
 
 def load_corpus() -> dict[str, Any]:
@@ -357,6 +358,10 @@ def _handler(fake: XFakeServer) -> type[BaseHTTPRequestHandler]:
             try:
                 if (fault and fault.kind == "401") or auth != f"Bearer {fake.bearer_token}":
                     raise problem(401, "Unauthorized")
+                if fault and fault.kind == "echo":
+                    err = problem(400, "Invalid Request", f"you sent Authorization: {auth}")
+                    err.body["request_headers"] = dict(self.headers.items())
+                    raise err
                 if fault and fault.kind == "429":
                     err = problem(429, "Too Many Requests")
                     reset = int(fake.clock().timestamp()) + fault.reset_in
