@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -171,3 +172,16 @@ def test_settings_are_validated() -> None:
     brand = HackerNewsBrandSettings(terms=["Skylark  Air", "skylark air", "skylark"])
     assert brand.terms == ["Skylark Air", "skylark"]
     assert HackerNewsSettings().api_root == "https://hn.algolia.com"
+
+
+def test_the_replay_sample_rows_import_cleanly() -> None:
+    from monitor.importer import iter_post_batches
+
+    path = Path(__file__).resolve().parents[1] / "fixtures" / "hackernews" / "sample_posts.jsonl"
+    batches = list(iter_post_batches(path))
+    posts = [p for b in batches for p in b.posts]
+    assert not [r for b in batches for r in b.bad_rows] and 4 <= len(posts) <= 6
+    assert {p.source for p in posts} == {"hackernews"}
+    assert all(p.raw.get("synthetic") is True for p in posts)
+    reply = next(p for p in posts if p.author == "skylark_help")
+    assert reply.in_reply_to in {p.external_id for p in posts}
