@@ -90,6 +90,15 @@ class AppStoreClient:
             page.next_url = self._on_our_host(page.next_url)
         return page
 
+    def first_app(self) -> str | None:
+        """The name of the first app the key can see (``GET /v1/apps?limit=1``), None if none."""
+        response = self._get(f"{self._settings.api_root}/v1/apps?limit=1")
+        try:
+            data = response.json()["data"]
+            return str(data[0]["attributes"]["name"]) if data else None
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            raise MalformedPage(f"/v1/apps: not an apps list ({exc})", response.text) from None
+
     def _on_our_host(self, next_url: str) -> str:
         # Follow Apple's link, but never send the token anywhere but the configured host.
         parts = urlsplit(next_url)

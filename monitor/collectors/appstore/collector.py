@@ -19,10 +19,14 @@ from monitor.collectors.appstore.client import AppStoreClient, MalformedPage, Re
 from monitor.collectors.appstore.mapping import response_post, review_post
 from monitor.collectors.appstore.settings import AppStoreBrandSettings, AppStoreSettings
 from monitor.collectors.base import (
+    AuthError,
     BrandSourceSettings,
+    CheckResult,
     Clock,
     Cursor,
+    FatalError,
     Page,
+    RetriableError,
     SkippedPage,
     SourceSettings,
     Target,
@@ -32,6 +36,10 @@ from monitor.collectors.watermark import Mark, Walk, epoch
 from monitor.posts import Post
 
 CURSOR_VERSION = 1
+_FIX_KEY = (
+    "ASC_ISSUER_ID / ASC_KEY_ID / ASC_PRIVATE_KEY (sources.appstore.issuer_id, key_id, "
+    "private_key or private_key_file): App Store Connect > Users and Access > Integrations"
+)
 STREAM = "reviews"
 _DAY = 86_400.0
 
@@ -55,6 +63,22 @@ class AppStoreCollector:
     def close(self) -> None:
         """Release the HTTP session."""
         self._client.close()
+
+    def check(self) -> CheckResult:
+        """Sign a token and list one app, no retries: are the key id, issuer and key good?"""
+        try:
+            app = self._client.first_app()
+        except AuthError as exc:
+            return CheckResult(False, f"API key refused: {exc}", _FIX_KEY)
+        except RetriableError as exc:
+            detail = f"App Store Connect unreachable or busy: {exc}"
+            return CheckResult(False, detail, "network, proxy or sources.appstore.base_url", True)
+        except (MalformedPage, FatalError) as exc:
+            detail = f"App Store Connect answered unexpectedly: {exc}"
+            return CheckResult(False, detail, "sources.appstore.base_url")
+        if app is None:
+            return CheckResult(False, "the key works but sees no app", "the key's role and apps")
+        return CheckResult(True, f"API key accepted; sees apps (first: {app})")
 
     def stream_settings(self, target: Target) -> dict[str, dict[str, str]]:
         """What defines the reviews stream: the app (see monitor.collectors.fingerprint)."""

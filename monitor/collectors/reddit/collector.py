@@ -19,11 +19,14 @@ from functools import partial
 from typing import Any, ClassVar
 
 from monitor.collectors.base import (
+    AuthError,
     BrandSourceSettings,
+    CheckResult,
     Clock,
     Cursor,
     FatalError,
     Page,
+    RetriableError,
     SkippedPage,
     SourceSettings,
     Target,
@@ -36,6 +39,10 @@ from monitor.collectors.watermark import Mark, Walk, epoch
 from monitor.posts import Post
 
 CURSOR_VERSION = 1
+_FIX_APP = (
+    "REDDIT_CLIENT_ID / REDDIT_CLIENT_SECRET (sources.reddit.client_id, client_secret; "
+    "username and password for a script app): reddit.com/prefs/apps"
+)
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,30 @@ class RedditCollector:
     def close(self) -> None:
         """Release the HTTP session."""
         self._client.close()
+
+    def check(self) -> CheckResult:
+        """Get a token and read one search result: are the app's credentials good?"""
+        params: dict[str, str | int] = {"q": "reddit", "sort": "new", "limit": 1}
+        try:
+            # One retry: the token request and the search share a connection that a server
+            # may drop in between; that is no reason to call Reddit unreachable.
+            call_with_retry(
+                partial(self._client.listing, "search", params),
+                policy=RetryPolicy(max_retries=1),
+                sleep=self._sleep,
+                what="reddit check",
+            )
+        except AuthError as exc:
+            return CheckResult(False, f"credentials refused: {exc}", _FIX_APP)
+        except RetriableError as exc:
+            detail = f"Reddit unreachable or busy: {exc}"
+            return CheckResult(False, detail, "network, proxy or sources.reddit.base_url", True)
+        except (MalformedPage, FatalError) as exc:
+            detail = f"Reddit answered unexpectedly: {exc}"
+            return CheckResult(False, detail, "sources.reddit.base_url")
+        s = self._settings
+        who = "a script app (password grant)" if s.username is not None else "app-only"
+        return CheckResult(True, f"signed in as {who}; search answered")
 
     def stream_settings(self, target: Target) -> dict[str, dict[str, Any]]:
         """What defines each stream of ``target`` (see monitor.collectors.fingerprint).

@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 from monitor.collectors.base import (
     BrandSourceSettings,
+    CheckResult,
     Clock,
     Cursor,
     FatalError,
@@ -100,6 +101,24 @@ class ReplayCollector:
                 yield Page(posts, dict(state), skipped=skipped, notes=notes, stream=STREAM)
         except ImportFileError as exc:
             raise FatalError(str(exc)) from None
+
+    def check(self) -> CheckResult:
+        """The file exists and parses: how many posts it holds and how many rows are bad."""
+        path = self._settings.file
+        fix = "sources.replay.path (a JSON Lines or CSV file in the import format)"
+        if not path.is_file():
+            return CheckResult(False, f"replay file {path} not found", fix)
+        posts = bad = 0
+        try:
+            for batch in iter_post_batches(path, 10_000, follow=True):
+                posts += len(batch.posts)
+                bad += len(batch.bad_rows)
+        except ImportFileError as exc:
+            return CheckResult(False, f"replay file {path} unreadable: {exc}", fix)
+        if posts == 0:
+            return CheckResult(False, f"replay file {path} holds no usable post ({bad} bad)", fix)
+        detail = f"{path.name}: {posts:,} posts" + (f", {bad} bad rows skipped" if bad else "")
+        return CheckResult(True, detail)
 
     def _shift(self, path: Path) -> int:
         """Seconds to add to every time so the newest post lands just before now."""

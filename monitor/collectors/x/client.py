@@ -87,6 +87,10 @@ class XClient:
             rng=self._rng,
         )
 
+    def probe(self, request: PageRequest) -> str:
+        """One page without retries (``sources check``): failures come back sorted at once."""
+        return self._fetch_once(request)
+
     def _fetch_once(self, request: PageRequest) -> str:
         try:
             response = self._call(request)

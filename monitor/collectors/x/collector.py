@@ -12,10 +12,12 @@ from typing import ClassVar
 from monitor.collectors.base import (
     AuthError,
     BrandSourceSettings,
+    CheckResult,
     Clock,
     Cursor,
     FatalError,
     Page,
+    RetriableError,
     SkippedPage,
     SourceSettings,
     Target,
@@ -38,6 +40,10 @@ from monitor.posts import Post
 SEARCH_WINDOW = timedelta(days=7) - timedelta(minutes=1)
 #: X rejects an end_time less than 10 seconds before the request.
 END_TIME_MARGIN = timedelta(seconds=10)
+#: ``sources check`` searches one quiet account over one minute: X bills per post read, so
+#: the check reads next to nothing while still proving the token.
+CHECK_QUERY = "from:XDevelopers -is:retweet"
+_FIX_TOKEN = "X_BEARER_TOKEN (sources.x.bearer_token): the app's bearer token, developer portal"
 PATHS: dict[Endpoint, str] = {
     "search": "/2/tweets/search/recent",
     "mentions": "/2/users/:id/mentions",
@@ -140,6 +146,41 @@ class XCollector:
             yield Page([], state.to_json(), notes=run.notes, stream="")
         if run.rejected:
             raise FatalError("; ".join(run.rejected))
+
+    def check(self) -> CheckResult:
+        """One tiny recent search with the bearer token, no retries: is the token good?"""
+        try:
+            client = self._get_client()
+        except AuthError as exc:
+            return CheckResult(False, str(exc), _FIX_TOKEN)
+        now = self._clock()
+        request = PageRequest(
+            "search",
+            CHECK_QUERY,
+            MIN_RESULTS["search"],
+            start_time=now - END_TIME_MARGIN - timedelta(minutes=1),
+            end_time=now - END_TIME_MARGIN,
+        )
+        try:
+            body = client.probe(request)
+        except AuthError as exc:
+            return CheckResult(False, f"bearer token refused: {exc}", _FIX_TOKEN)
+        except RetriableError as exc:
+            if "429" in str(exc):
+                detail = f"rate limited now ({exc}); the token was accepted"
+                return CheckResult(False, detail, "wait for the window to reset", True)
+            detail = f"X API unreachable: {exc}"
+            return CheckResult(False, detail, "network, proxy or sources.x.base_url", True)
+        except FatalError as exc:
+            return CheckResult(False, str(exc), "X developer portal: the app's plan and usage")
+        try:
+            reads = parse_page(body).reads
+        except MalformedPage as exc:
+            detail = f"X answered something else than the API: {exc}"
+            return CheckResult(False, detail, "sources.x.base_url")
+        budget = self.settings.daily_read_budget
+        left = f"daily read budget {budget:,} posts a brand" if budget else "no daily read budget"
+        return CheckResult(True, f"bearer token accepted ({reads} posts read); {left}")
 
     def stream_settings(self, target: Target) -> dict[str, dict[str, str]]:
         """What defines each stream of ``target`` (see monitor.collectors.fingerprint)."""

@@ -1,11 +1,12 @@
 """A fake App Store Connect API on 127.0.0.1: ES256 JWT checks, reviews paging, scripted faults.
 
-Serves ``GET /v1/apps/{id}/customerReviews`` with ``sort`` (``-createdDate`` newest first,
-``createdDate``, or the API's unspecified order when absent: oldest first here), ``include=
-response`` (the developer responses in ``included``), ``limit`` (1-200) and an opaque
-``cursor`` carried in ``links.next``. Every request must carry ``Authorization: Bearer <JWT>``
-signed ES256 with the test key, ``kid`` and ``iss`` as configured and ``aud`` =
-``appstoreconnect-v1``, living 20 minutes at most. Errors are JSON:API ``errors`` bodies.
+Serves ``GET /v1/apps`` (the apps the key sees) and ``GET /v1/apps/{id}/customerReviews``
+with ``sort`` (``-createdDate`` newest first, ``createdDate``, or the API's unspecified
+order when absent: oldest first here), ``include=response`` (the developer responses in
+``included``), ``limit`` (1-200) and an opaque ``cursor`` carried in ``links.next``.
+Every request must carry ``Authorization: Bearer <JWT>`` signed ES256 with the test key,
+``kid`` and ``iss`` as configured and ``aud`` = ``appstoreconnect-v1``, living 20 minutes
+at most. Errors are JSON:API ``errors`` bodies.
 """
 
 from __future__ import annotations
@@ -245,6 +246,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(401, error_body(401))
             return
         parts = split.path.strip("/").split("/")
+        if parts == ["v1", "apps"]:
+            self._send(200, self._apps(query))
+            return
         if len(parts) != 4 or parts[:2] != ["v1", "apps"] or parts[3] != "customerReviews":
             self._send(404, error_body(404))
             return
@@ -260,6 +264,29 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(400, error_body(400))
             return
         self._send(200, self._page(parts[2], reviews, responses, query, limit))
+
+    def _apps(self, query: dict[str, str]) -> dict[str, Any]:
+        """``GET /v1/apps``: the apps the key can see (``sources check`` lists one)."""
+        with self.server.lock:
+            app_ids = sorted(self.server.state.reviews)
+        limit = int(query.get("limit", "50"))
+        base = self.server.base_url
+        data = [
+            {
+                "type": "apps",
+                "id": app_id,
+                "attributes": {
+                    "name": "Acme Mobile",
+                    "bundleId": "com.acme.mobile",
+                    "sku": "ACME-MOBILE",
+                    "primaryLocale": "en-US",
+                },
+                "links": {"self": f"{base}/v1/apps/{app_id}"},
+            }
+            for app_id in app_ids[:limit]
+        ]
+        paging = {"total": len(app_ids), "limit": limit}
+        return {"data": data, "links": {"self": f"{base}/v1/apps"}, "meta": {"paging": paging}}
 
     def _page(
         self,
