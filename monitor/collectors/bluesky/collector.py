@@ -123,12 +123,6 @@ class BlueskyCollector:
         if not isinstance(settings, BlueskySettings):
             raise TypeError(f"bluesky needs BlueskySettings, got {type(settings).__name__}")
         self.settings, self._clock, self._sleep = settings, clock, sleep
-        self._client: BlueskyClient | None = None
-
-    def close(self) -> None:
-        """Release the HTTP connections (the session stays stored)."""
-        if self._client is not None:
-            self._client.close()
 
     def stream_settings(self, target: Target) -> dict[str, dict[str, str]]:
         """What defines each stream of ``target`` (see monitor.collectors.fingerprint)."""
@@ -145,11 +139,15 @@ class BlueskyCollector:
         """Yield pages for ``target``; raise FatalError at the end if a stream was refused."""
         if not isinstance(target.settings, BlueskyBrandSettings):
             raise FatalError(f"bluesky: target {target.brand!r} has no bluesky settings")
-        client = self._get_client()
+        client = BlueskyClient(self.settings, clock=self._clock, sleep=self._sleep)
         floor = (self._clock() - timedelta(days=self.settings.first_pass_days)).timestamp()
         run = _Pass(_stored_states(cursor), epoch(since), epoch(until), floor)
-        for stream in streams_for(target, client.handle):
-            yield from self._read_stream(client, stream, run)
+        try:
+            for stream in streams_for(target, client.handle):
+                yield from self._read_stream(client, stream, run)
+        finally:
+            # Connections last one pass; the session stays in the store for the next one.
+            client.close()
         if run.rejected:
             raise FatalError("; ".join(run.rejected))
 
@@ -175,11 +173,6 @@ class BlueskyCollector:
         finally:
             client.close()
         return _session_result(answer.content, answer.headers)
-
-    def _get_client(self) -> BlueskyClient:
-        if self._client is None:
-            self._client = BlueskyClient(self.settings, clock=self._clock, sleep=self._sleep)
-        return self._client
 
     def _read_stream(
         self, client: BlueskyClient, stream: Stream, run: _Pass
