@@ -149,7 +149,11 @@ class BlueskyClient:
             client.login(session_string=stored, fetch_bsky_profile=False)  # no request
             self._session, self._fresh = stored, False
         else:
-            self._retrying(lambda: self._sign_in(client), "com.atproto.server.createSession")
+            try:
+                self._retrying(lambda: self._sign_in(client), "com.atproto.server.createSession")
+            except BaseException:
+                request.close()  # no client to hand back: close its connections here
+                raise
             self._fresh = True
         client.on_session_change(self._remember)
         if self._session is not None:

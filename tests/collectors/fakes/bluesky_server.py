@@ -16,7 +16,7 @@ import json
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -123,6 +123,7 @@ class FakeBlueskyServer(ThreadingHTTPServer):
         self.accounts = {h: a["did"] for h, a in network["accounts"].items()}
         self.passwords = {HANDLE: APP_PASSWORD}
         self.access_lifetime = 7200.0  # the PDS gives access tokens two hours
+        self.now: Callable[[], float] = time.time  # epoch seconds for ratelimit-reset
         self.lock = threading.Lock()
         self.stopping = threading.Event()
 
@@ -202,7 +203,7 @@ class FakeBlueskyServer(ThreadingHTTPServer):
 
 
 def _views_by(state: BlueskyState, did: str) -> list[dict[str, Any]]:
-    return [p for p in state.posts if p["author"]["did"] == did]
+    return [p for p in state.posts if p["author"].get("did") == did]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -354,7 +355,7 @@ class _Handler(BaseHTTPRequestHandler):
             reposts = [r for r in self.server.state.reposts if r["by"] == actor]
         if query.get("filter", ["posts_with_replies"])[-1] == "posts_no_replies":
             own = [(e, t) for e, t in own if "reply" not in e["post"]["record"]]
-        by = next(p["author"] for p in views.values() if p["author"]["did"] == did)
+        by = next(p["author"] for p in views.values() if p["author"].get("did") == did)
         for repost in reposts:
             reason = {"$type": "app.bsky.feed.defs#reasonRepost", "by": by,
                       "indexedAt": repost["indexedAt"]}  # fmt: skip
@@ -378,7 +379,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Play ``fault``; True when the answer is complete (False: answer normally after it)."""
         kind = fault.kind
         if kind == "429":
-            reset = int(time.time() + (fault.seconds if fault.seconds is not None else 30))
+            reset = int(self.server.now() + (fault.seconds if fault.seconds is not None else 30))
             self._error(429, {"ratelimit-remaining": "0", "ratelimit-reset": str(reset)})
         elif kind in ("500", "502", "503", "401", "400", "404"):
             retry = {"Retry-After": str(int(fault.seconds))} if fault.seconds is not None else {}
@@ -398,7 +399,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _ts(value: str) -> float:
-    return datetime.fromisoformat(value).astimezone(UTC).timestamp()
+    try:
+        return datetime.fromisoformat(value).astimezone(UTC).timestamp()
+    except (TypeError, ValueError):
+        return 0.0  # a broken date (planted by a test) sorts last
 
 
 @contextmanager
