@@ -205,3 +205,14 @@ def test_ratelimit_reset_is_read_as_epoch_seconds_or_as_a_delta() -> None:
     assert retry_after_seconds({"ratelimit-reset": str(int(now.timestamp()) + 90)}, now) == 90
     assert retry_after_seconds({"RateLimit-Reset": "42"}, now) == 42
     assert retry_after_seconds({"ratelimit-reset": "soon"}, now) is None
+
+
+def test_the_replay_sample_rows_read_as_synthetic_bluesky_posts() -> None:
+    from monitor.importer import read_posts
+    from tests.collectors.fakes.bluesky_server import FIXTURES
+
+    result = read_posts(FIXTURES / "sample_posts.jsonl")
+    assert result.problems == [] and len(result.posts) == 5
+    assert all(p.source == "bluesky" and p.raw.get("synthetic") is True for p in result.posts)
+    reply = next(p for p in result.posts if p.author == "united")
+    assert reply.in_reply_to == result.posts[0].external_id == reply.thread_id
