@@ -17,6 +17,7 @@ BUILTIN_COLLECTORS: tuple[str, ...] = (
     "monitor.collectors.reddit.collector:RedditCollector",
     "monitor.collectors.appstore.collector:AppStoreCollector",
     "monitor.collectors.hackernews.collector:HackerNewsCollector",
+    "monitor.collectors.bluesky.collector:BlueskyCollector",
 )
 
 

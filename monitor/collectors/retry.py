@@ -14,6 +14,8 @@ from monitor.collectors.base import RetriableError
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+#: ``ratelimit-reset`` values from here up are epoch seconds, below it seconds from now.
+_EPOCH_FLOOR = 1e9
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,9 @@ def call_with_retry(
 def retry_after_seconds(headers: Mapping[str, str], now: datetime) -> float | None:
     """Seconds to wait as the response headers say, from any of the usual conventions.
 
-    ``Retry-After`` (seconds or an HTTP date), X's ``x-rate-limit-reset`` (epoch seconds)
-    and Reddit's ``x-ratelimit-reset`` (seconds from now).
+    ``Retry-After`` (seconds or an HTTP date), X's ``x-rate-limit-reset`` (epoch seconds),
+    Reddit's ``x-ratelimit-reset`` (seconds from now) and the IETF ``ratelimit-reset``
+    (seconds from now in the draft, epoch seconds at Bluesky: told apart by size).
     """
     lower = {k.lower(): v for k, v in headers.items()}
     value = lower.get("retry-after")
@@ -92,4 +95,12 @@ def retry_after_seconds(headers: Mapping[str, str], now: datetime) -> float | No
             return max(0.0, float(value))
         except ValueError:
             pass
+    value = lower.get("ratelimit-reset")
+    if value:
+        try:
+            reset = float(value)
+        except ValueError:
+            return None
+        # A delta is at most a day or so; an epoch time is past 2001 (1e9 seconds).
+        return max(0.0, reset - now.timestamp() if reset >= _EPOCH_FLOOR else reset)
     return None

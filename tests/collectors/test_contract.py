@@ -18,6 +18,7 @@ from monitor.pipeline.collect import run_target
 from monitor.posts import Post
 from tests.collectors.fakes.appstore_server import make_appstore_collector, running_appstore_server
 from tests.collectors.fakes.hackernews_server import make_hn_collector, running_hn_server
+from tests.collectors.fakes.bluesky_server import make_bluesky_collector, running_bluesky_server
 from tests.collectors.fakes.reddit_server import make_reddit_collector, running_reddit_server
 from tests.collectors.fakes.x_server import make_x_collector, running_x_server
 
@@ -50,6 +51,9 @@ HARNESSES: dict[str, Harness] = {
     ),
     "hackernews": _network(
         running_hn_server, make_hn_collector, datetime(2026, 3, 12, 12, tzinfo=UTC)
+    ),
+    "bluesky": _network(
+        running_bluesky_server, make_bluesky_collector, datetime(2024, 6, 2, tzinfo=UTC)
     ),
 }
 

@@ -1,0 +1,1 @@
+"""Bluesky: brand search, the brand account's notifications and its own replies via atproto."""
