@@ -16,6 +16,7 @@ BUILTIN_COLLECTORS: tuple[str, ...] = (
     "monitor.collectors.x.collector:XCollector",
     "monitor.collectors.reddit.collector:RedditCollector",
     "monitor.collectors.appstore.collector:AppStoreCollector",
+    "monitor.collectors.mastodon.collector:MastodonCollector",
 )
 
 

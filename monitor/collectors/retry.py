@@ -63,8 +63,9 @@ def call_with_retry(
 def retry_after_seconds(headers: Mapping[str, str], now: datetime) -> float | None:
     """Seconds to wait as the response headers say, from any of the usual conventions.
 
-    ``Retry-After`` (seconds or an HTTP date), X's ``x-rate-limit-reset`` (epoch seconds)
-    and Reddit's ``x-ratelimit-reset`` (seconds from now).
+    ``Retry-After`` (seconds or an HTTP date), X's ``x-rate-limit-reset`` (epoch seconds),
+    Reddit's ``x-ratelimit-reset`` (seconds from now) and Mastodon's ``X-RateLimit-Reset``
+    (an ISO 8601 time).
     """
     lower = {k.lower(): v for k, v in headers.items()}
     value = lower.get("retry-after")
@@ -92,4 +93,16 @@ def retry_after_seconds(headers: Mapping[str, str], now: datetime) -> float | No
             return max(0.0, float(value))
         except ValueError:
             pass
+        when = iso_time(value)
+        if when is not None:
+            return max(0.0, (when - now).total_seconds())
     return None
+
+
+def iso_time(value: str) -> datetime | None:
+    """An ISO 8601 time (``2024-06-01T12:05:00.000Z``) as aware UTC; None when unreadable."""
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
