@@ -190,8 +190,8 @@ class MastodonCollector:
         limit = self.settings.limit
         for number in range(1, self.settings.max_pages + 1):
             where = f"mastodon {stream.name} page {number}"
-            page = yield from self._fetch(client, stream, PageRequest(
-                stream.kind, subject, limit, min_id=mark), where, run)  # fmt: skip
+            request = PageRequest(stream.kind, subject, limit, min_id=mark)
+            page = yield from self._fetch(client, stream, request, where, run)
             if page is None:
                 return
             posts, skipped, notes = self._posts(page, client, stream, where)
@@ -309,8 +309,8 @@ class MastodonCollector:
             if not client.has_token:
                 info = client.server_info()
                 version = info.get("version", "?")
-                return CheckResult(True, f"{name}: reachable (Mastodon {version}), no token: "
-                                         "public hashtag timelines only")  # fmt: skip
+                detail = f"{name}: reachable (Mastodon {version}), no token: hashtags only"
+                return CheckResult(True, detail)
             me = client.me()
             client.probe_mentions()
         except AuthError as exc:
