@@ -241,3 +241,18 @@ def test_check_reports_ok_bad_token_and_unreachable() -> None:
     assert not no_scope.ok and "scope" in no_scope.detail
     assert anon.ok and "hashtags only" in anon.detail
     assert not gone.ok and gone.unreachable
+
+
+def test_replay_sample_rows_import_with_threads() -> None:
+    from pathlib import Path
+
+    from monitor.importer import read_posts
+
+    path = Path(__file__).resolve().parents[1] / "fixtures" / "mastodon" / "sample_posts.jsonl"
+    result = read_posts(path)
+    posts = {p.external_id: p for p in result.posts}
+    assert len(posts) == 5 and all(p.source == "mastodon" for p in posts.values())
+    assert all(p.raw.get("synthetic") is True for p in posts.values())
+    reply = posts["mastodon.social:112540621209601002"]
+    assert reply.author == "AcmeHelp@mastodon.social"
+    assert reply.thread_id == "mastodon.social:112540562227201001"
