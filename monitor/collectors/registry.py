@@ -18,6 +18,7 @@ BUILTIN_COLLECTORS: tuple[str, ...] = (
     "monitor.collectors.appstore.collector:AppStoreCollector",
     "monitor.collectors.hackernews.collector:HackerNewsCollector",
     "monitor.collectors.bluesky.collector:BlueskyCollector",
+    "monitor.collectors.mastodon.collector:MastodonCollector",
 )
 
 

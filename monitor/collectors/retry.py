@@ -67,7 +67,8 @@ def retry_after_seconds(headers: Mapping[str, str], now: datetime) -> float | No
 
     ``Retry-After`` (seconds or an HTTP date), X's ``x-rate-limit-reset`` (epoch seconds),
     Reddit's ``x-ratelimit-reset`` (seconds from now) and the IETF ``ratelimit-reset``
-    (seconds from now in the draft, epoch seconds at Bluesky: told apart by size).
+    (seconds from now in the draft, epoch seconds at Bluesky: told apart by size), and
+    Mastodon's ``X-RateLimit-Reset`` (an ISO 8601 time).
     """
     lower = {k.lower(): v for k, v in headers.items()}
     value = lower.get("retry-after")
@@ -95,6 +96,9 @@ def retry_after_seconds(headers: Mapping[str, str], now: datetime) -> float | No
             return max(0.0, float(value))
         except ValueError:
             pass
+        when = iso_time(value)
+        if when is not None:
+            return max(0.0, (when - now).total_seconds())
     value = lower.get("ratelimit-reset")
     if value:
         try:
@@ -104,3 +108,12 @@ def retry_after_seconds(headers: Mapping[str, str], now: datetime) -> float | No
         # A delta is at most a day or so; an epoch time is past 2001 (1e9 seconds).
         return max(0.0, reset - now.timestamp() if reset >= _EPOCH_FLOOR else reset)
     return None
+
+
+def iso_time(value: str) -> datetime | None:
+    """An ISO 8601 time (``2024-06-01T12:05:00.000Z``) as aware UTC; None when unreadable."""
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)

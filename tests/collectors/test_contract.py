@@ -17,8 +17,9 @@ from monitor.collectors.registry import collector_classes
 from monitor.pipeline.collect import run_target
 from monitor.posts import Post
 from tests.collectors.fakes.appstore_server import make_appstore_collector, running_appstore_server
-from tests.collectors.fakes.hackernews_server import make_hn_collector, running_hn_server
 from tests.collectors.fakes.bluesky_server import make_bluesky_collector, running_bluesky_server
+from tests.collectors.fakes.hackernews_server import make_hn_collector, running_hn_server
+from tests.collectors.fakes.mastodon_server import make_mastodon_collector, running_mastodon_server
 from tests.collectors.fakes.reddit_server import make_reddit_collector, running_reddit_server
 from tests.collectors.fakes.x_server import make_x_collector, running_x_server
 
@@ -46,6 +47,7 @@ def _network(
 HARNESSES: dict[str, Harness] = {
     "x": _network(running_x_server, make_x_collector),
     "reddit": _network(running_reddit_server, make_reddit_collector),
+    "mastodon": _network(running_mastodon_server, make_mastodon_collector),
     "appstore": _network(
         running_appstore_server, make_appstore_collector, datetime(2024, 6, 2, tzinfo=UTC)
     ),

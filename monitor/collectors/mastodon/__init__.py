@@ -1,0 +1,1 @@
+"""Mastodon source: hashtag timelines, search, the brand account's mentions and replies."""
