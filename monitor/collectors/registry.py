@@ -16,6 +16,8 @@ BUILTIN_COLLECTORS: tuple[str, ...] = (
     "monitor.collectors.x.collector:XCollector",
     "monitor.collectors.reddit.collector:RedditCollector",
     "monitor.collectors.appstore.collector:AppStoreCollector",
+    "monitor.collectors.youtube.collector:YouTubeCollector",
+    "monitor.collectors.googleplay.collector:GooglePlayCollector",
 )
 
 
