@@ -174,6 +174,7 @@ class GoogleHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
         headers = {k.lower(): v for k, v in self.headers.items()}
+        self.body = body
         fault = self.server.record(Recorded(self.command, split.path, query, headers, body))
         return split.path, query, fault
 
