@@ -17,8 +17,10 @@ from monitor.collectors.registry import collector_classes
 from monitor.pipeline.collect import run_target
 from monitor.posts import Post
 from tests.collectors.fakes.appstore_server import make_appstore_collector, running_appstore_server
+from tests.collectors.fakes.googleplay_server import make_play_collector, running_play_server
 from tests.collectors.fakes.reddit_server import make_reddit_collector, running_reddit_server
 from tests.collectors.fakes.x_server import make_x_collector, running_x_server
+from tests.collectors.fakes.youtube_server import make_youtube_collector, running_youtube_server
 
 Harness = Callable[[], AbstractContextManager[tuple[Collector, Target]]]
 
@@ -46,6 +48,14 @@ HARNESSES: dict[str, Harness] = {
     "reddit": _network(running_reddit_server, make_reddit_collector),
     "appstore": _network(
         running_appstore_server, make_appstore_collector, datetime(2024, 6, 2, tzinfo=UTC)
+    ),
+    "youtube": _network(
+        running_youtube_server, make_youtube_collector, datetime(2024, 6, 2, tzinfo=UTC)
+    ),
+    "googleplay": _network(
+        lambda: running_play_server(lambda: datetime(2024, 6, 2, tzinfo=UTC)),
+        make_play_collector,
+        datetime(2024, 6, 2, tzinfo=UTC),
     ),
 }
 

@@ -79,9 +79,7 @@ class FakePlayServer(GoogleFakeServer):
     def __init__(self, clock: Callable[[], datetime]) -> None:
         super().__init__(_Handler)
         self.clock = clock
-        self.reviews: dict[str, list[dict[str, Any]]] = {
-            PACKAGE: copy.deepcopy(REVIEWS["reviews"])
-        }
+        self.reviews: dict[str, list[dict[str, Any]]] = {PACKAGE: copy.deepcopy(REVIEWS["reviews"])}
         self.tokens: set[str] = set()
         self.grants: list[dict[str, Any]] = []  # the JWT claims of every accepted grant
         self.malformed_body = {"reviews": {"reviewId": "x"}}
@@ -154,7 +152,9 @@ class _Handler(GoogleHandler):
         with self.server.lock:
             known_token = scheme == "Bearer" and token in self.server.tokens
         if not known_token:
-            self.send_error_kind("401", {"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'})
+            self.send_error_kind(
+                "401", {"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'}
+            )
             return
         parts = path.strip("/").split("/")
         if len(parts) != 5 or parts[:3] != ["androidpublisher", "v3", "applications"]:
@@ -222,7 +222,9 @@ def make_play_collector(
     }
     settings = GooglePlaySettings.model_validate(values)
     brand = GooglePlayBrandSettings(package_name=PACKAGE, accounts=["Acme Mobile Ltd"])
-    collector = GooglePlayCollector(settings, clock, sleep=sleep if sleep is not None else _no_sleep)
+    collector = GooglePlayCollector(
+        settings, clock, sleep=sleep if sleep is not None else _no_sleep
+    )
     return collector, Target("Acme", brand)
 
 
