@@ -31,7 +31,9 @@ DEFAULT_CONFIG_PATH = Path("config.yaml")
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 #: Keys whose values are credentials: they must be ``${ENV_VAR}`` references, never literals.
-_SECRET_KEYS = re.compile(r"(password|secret|token|webhook_url|api_key|private_key)$")
+_SECRET_KEYS = re.compile(
+    r"(password|secret|token|webhook_url|api_key|private_key|service_account_json)$"
+)
 
 
 #: Every number in the config has a ceiling: a value like 1e308 validates as "positive" but

@@ -19,6 +19,8 @@ BUILTIN_COLLECTORS: tuple[str, ...] = (
     "monitor.collectors.hackernews.collector:HackerNewsCollector",
     "monitor.collectors.bluesky.collector:BlueskyCollector",
     "monitor.collectors.mastodon.collector:MastodonCollector",
+    "monitor.collectors.youtube.collector:YouTubeCollector",
+    "monitor.collectors.googleplay.collector:GooglePlayCollector",
 )
 
 

@@ -18,10 +18,12 @@ from monitor.pipeline.collect import run_target
 from monitor.posts import Post
 from tests.collectors.fakes.appstore_server import make_appstore_collector, running_appstore_server
 from tests.collectors.fakes.bluesky_server import make_bluesky_collector, running_bluesky_server
+from tests.collectors.fakes.googleplay_server import make_play_collector, running_play_server
 from tests.collectors.fakes.hackernews_server import make_hn_collector, running_hn_server
 from tests.collectors.fakes.mastodon_server import make_mastodon_collector, running_mastodon_server
 from tests.collectors.fakes.reddit_server import make_reddit_collector, running_reddit_server
 from tests.collectors.fakes.x_server import make_x_collector, running_x_server
+from tests.collectors.fakes.youtube_server import make_youtube_collector, running_youtube_server
 
 Harness = Callable[[], AbstractContextManager[tuple[Collector, Target]]]
 
@@ -56,6 +58,14 @@ HARNESSES: dict[str, Harness] = {
     ),
     "bluesky": _network(
         running_bluesky_server, make_bluesky_collector, datetime(2024, 6, 2, tzinfo=UTC)
+    ),
+    "youtube": _network(
+        running_youtube_server, make_youtube_collector, datetime(2024, 6, 2, tzinfo=UTC)
+    ),
+    "googleplay": _network(
+        lambda: running_play_server(lambda: datetime(2024, 6, 2, tzinfo=UTC)),
+        make_play_collector,
+        datetime(2024, 6, 2, tzinfo=UTC),
     ),
 }
 

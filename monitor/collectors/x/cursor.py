@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.collectors.base import Cursor
+from monitor.collectors.budget import DailyBudget
 
 _ID_KEYS = ("since_id", "until_id", "pending_newest")
 
@@ -34,23 +35,17 @@ class StreamState:
         return {k: v for k in _ID_KEYS if (v := getattr(self, k)) is not None}
 
 
-@dataclass
-class ReadBudget:
+class ReadBudget(DailyBudget):
     """Posts read on one UTC day, against a daily limit (None: no limit)."""
 
-    limit: int | None
-    day: str
-    reads: int = 0
-
     @property
-    def remaining(self) -> int | None:
-        """Posts left today, or None without a limit."""
-        return None if self.limit is None else max(0, self.limit - self.reads)
+    def reads(self) -> int:
+        """Posts read today."""
+        return self.used
 
-    @property
-    def exhausted(self) -> bool:
-        """True once today's reads reach the limit."""
-        return self.remaining == 0
+    @reads.setter
+    def reads(self, value: int) -> None:
+        self.used = value
 
     def note(self) -> str:
         """What the collector says when it stops for the budget."""
@@ -81,11 +76,10 @@ class XCursor:
                 problems.append(f"x: stored cursor of stream {name!r} is unreadable; starting over")
                 continue
             streams[str(name)] = StreamState(**ids)
-        budget = cursor.get("budget", {})
-        reads = budget.get("reads") if isinstance(budget, dict) else None
-        same_day = isinstance(budget, dict) and budget.get("day") == today
-        counted = reads if same_day and isinstance(reads, int) and reads >= 0 else 0
-        return cls(ReadBudget(limit, today, counted), streams, problems)
+        stored_budget = DailyBudget.load(
+            cursor.get("budget"), today=today, limit=limit, key="reads"
+        )
+        return cls(ReadBudget(limit, today, stored_budget.used), streams, problems)
 
     def stream(self, name: str) -> StreamState:
         """The state of stream ``name`` (empty when never read)."""
@@ -95,7 +89,7 @@ class XCursor:
         """A fresh JSON-ready dict of the whole cursor."""
         return {
             "streams": {n: s.to_json() for n, s in sorted(self.streams.items())},
-            "budget": {"day": self.budget.day, "reads": self.budget.reads},
+            "budget": self.budget.to_json("reads"),
         }
 
 
