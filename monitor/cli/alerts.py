@@ -16,7 +16,7 @@ from monitor.cli.common import (
     print_json,
     say,
 )
-from monitor.pipeline.alerts import alert_deliveries, resend_alert
+from monitor.pipeline.alerts import alert_deliveries, check_and_send_alerts, resend_alert
 from monitor.pipeline.delivery import SENT, UNCONFIRMED, ChannelSetupError
 
 
@@ -39,12 +39,22 @@ def alerts(
         list[str] | None,
         typer.Option("--channel", help="with --resend: only this channel (email, slack)"),
     ] = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="first fire the alerts due now and deliver them (as the daemon)"
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """List alerts fired since --since with their delivery state on each channel."""
     if channel and resend is None:
         raise UsageError("--channel goes with --resend")
     ctx = context(config, db)
+    if check:
+        fired = check_and_send_alerts(ctx.engine, ctx.settings, clock=ctx.now)
+        if not as_json:
+            say(f"alerts: {len(fired)} fired")
     if resend is not None:
         try:
             outcomes = resend_alert(

@@ -98,7 +98,8 @@ def write_config(tmp_path: Path, url: str, smtp: Any, channels: list[str]) -> Pa
         **channel_config(smtp),
     }  # fmt: skip
     path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(config))
+    # json round trip: no shared objects, so no YAML anchors (the config loader refuses them)
+    path.write_text(yaml.safe_dump(json.loads(json.dumps(config))))
     return path
 
 
