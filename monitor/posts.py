@@ -58,5 +58,7 @@ SENTIMENT_LABELS = ("negative", "neutral", "positive")
 
 def clean_text(text: str) -> str:
     """Text safe to store anywhere: lone surrogates (broken emoji) become U+FFFD, NUL too."""
+    if text.isascii():  # the common case: no surrogate possible, skip the round trip
+        return text.replace("\x00", "\ufffd") if "\x00" in text else text
     text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     return text.replace("\x00", "\ufffd")

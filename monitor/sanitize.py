@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from monitor.posts import MAX_TEXT_CHARS, Post
+from monitor.posts import MAX_TEXT_CHARS, Post, clean_text
 
 #: Column bounds of the ``mention`` table (monitor/storage/models.py).
 MAX_SOURCE_CHARS = 32
@@ -53,14 +53,6 @@ class Sanitized:
     changes: list[str] = field(default_factory=list)
 
 
-def clean_str(value: str) -> str:
-    """``value`` with NUL and lone surrogates (broken emoji) replaced by U+FFFD."""
-    if value.isascii():
-        return value.replace("\x00", "\ufffd") if "\x00" in value else value
-    value = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    return value.replace("\x00", "\ufffd")
-
-
 def _is_clean_id(value: str) -> bool:
     # An id is printable and has no whitespace: it becomes part of URLs, keys and log lines.
     return value.isprintable() and not any(ch.isspace() for ch in value)
@@ -76,7 +68,7 @@ def sanitize_post(post: Post, *, now: datetime) -> Sanitized:
     is dropped; NaN and infinities in ``raw`` become null; integers are clamped to 64 bits;
     a date before 1970 or more than a day ahead of ``now`` rejects the post.
     """
-    key = f"{clean_str(post.source)[:MAX_SOURCE_CHARS]}:{clean_str(post.external_id)[:80]}"
+    key = f"{clean_text(post.source)[:MAX_SOURCE_CHARS]}:{clean_text(post.external_id)[:80]}"
     changes: list[str] = []
     updates: dict[str, Any] = {}
 
@@ -86,12 +78,12 @@ def sanitize_post(post: Post, *, now: datetime) -> Sanitized:
         value = getattr(post, name)
         if value is None:
             continue
-        if clean_str(value) != value or not _is_clean_id(value):
+        if clean_text(value) != value or not _is_clean_id(value):
             raise BadPost(key, f"{name} holds a control character, space or broken character")
         if len(value) > MAX_ID_CHARS:
             raise BadPost(key, f"{name} is longer than {MAX_ID_CHARS} characters")
 
-    text = clean_str(post.text)
+    text = clean_text(post.text)
     if text != post.text:
         changes.append("text: NUL or broken character replaced by U+FFFD")
     if len(text) > MAX_TEXT_CHARS:
@@ -104,7 +96,7 @@ def sanitize_post(post: Post, *, now: datetime) -> Sanitized:
         value = getattr(post, name)
         if value is None:
             continue
-        cleaned = clean_str(value)
+        cleaned = clean_text(value)
         if cleaned != value:
             changes.append(f"{name}: NUL or broken character replaced by U+FFFD")
         if len(cleaned) > limit:

@@ -14,7 +14,7 @@ from monitor.sanitize import (
     MAX_AUTHOR_CHARS,
     MAX_ID_CHARS,
     BadPost,
-    clean_str,
+    clean_text,
     sanitize_post,
 )
 
@@ -54,9 +54,9 @@ def test_a_clean_post_comes_back_unchanged() -> None:
         ("", ""),
     ],
 )
-def test_clean_str_replaces_nul_and_lone_surrogates(value: str, expected: str) -> None:
-    assert clean_str(value) == expected
-    clean_str(value).encode("utf-8")  # always encodable
+def test_clean_text_replaces_nul_and_lone_surrogates(value: str, expected: str) -> None:
+    assert clean_text(value) == expected
+    clean_text(value).encode("utf-8")  # always encodable
 
 
 @pytest.mark.parametrize("name", ["text", "author", "subreddit", "url"])

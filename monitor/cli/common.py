@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -39,7 +38,6 @@ DbOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON document instead of a table")]
 
-F = TypeVar("F", bound=Callable[..., Any])
 #: Days and times asked for on the command line: no post is older (see monitor.sanitize),
 #: and a year ahead leaves every day-window sum far from datetime's limits.
 EARLIEST_DAY = EARLIEST.date()

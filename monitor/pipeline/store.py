@@ -21,8 +21,8 @@ from datetime import datetime
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlmodel import Session
 
-from monitor.posts import Post
-from monitor.sanitize import BadPost, clean_str, sanitize_post
+from monitor.posts import Post, clean_text
+from monitor.sanitize import BadPost, sanitize_post
 from monitor.storage.mentions import UpsertResult, upsert_posts
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class SkippedPost:
         if self.post is None:
             return ""
         fields = {f.name: getattr(self.post, f.name) for f in dataclasses.fields(self.post)}
-        return clean_str(json.dumps(fields, ensure_ascii=False, default=str))
+        return clean_text(json.dumps(fields, ensure_ascii=False, default=str))
 
 
 @dataclass
@@ -133,7 +133,7 @@ def _reason(exc: StatementError) -> str:
     """The driver's own message, first line only (the rest repeats the SQL and parameters)."""
     message = str(exc.orig) if exc.orig is not None else str(exc)
     first = message.strip().splitlines()[0] if message.strip() else type(exc).__name__
-    return f"refused by the database: {clean_str(first)[:MAX_REASON_CHARS]}"
+    return f"refused by the database: {clean_text(first)[:MAX_REASON_CHARS]}"
 
 
 def _printable(key: str) -> str:
