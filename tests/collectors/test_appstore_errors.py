@@ -78,7 +78,7 @@ def test_temporary_failures_back_off_and_retry(
 
 def test_a_timeout_is_retried(server: FakeAppStoreServer, sleeps: list[float]) -> None:
     collector, target = make_appstore_collector(
-        server.base_url, clock, sleep=sleeps.append, timeout_seconds=0.2
+        server.base_url, clock, sleep=sleeps.append, timeout_seconds=1.0
     )
     server.fail_next("slow", seconds=3)
     assert ids(run(collector, target)) == EXPECTED_IDS

@@ -74,7 +74,7 @@ def test_temporary_failures_back_off_and_retry(
 
 def test_a_timeout_is_retried(server: FakeHNServer, sleeps: list[float]) -> None:
     collector, target = make_hn_collector(
-        server.base_url, clock, sleep=sleeps.append, timeout_seconds=0.2
+        server.base_url, clock, sleep=sleeps.append, timeout_seconds=1.0
     )
     server.fail_next("slow", seconds=3)
     assert ids(collector.collect(target, None)) == EXPECTED

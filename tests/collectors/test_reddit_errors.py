@@ -90,7 +90,7 @@ def test_server_errors_and_resets_are_retried_by_us_not_by_prawcore(
 
 def test_a_timeout_is_retried(server: FakeRedditServer, sleeps: list[float]) -> None:
     collector, target = make_reddit_collector(
-        server.base_url, clock, sleep=sleeps.append, timeout_seconds=0.2
+        server.base_url, clock, sleep=sleeps.append, timeout_seconds=1.0
     )
     server.fail_next("slow", "/user/AcmeSupport", seconds=3)
     assert ids(run(collector, target)) == EXPECTED_IDS
