@@ -24,6 +24,7 @@ from pydantic import (
 from monitor.collectors.base import SourceSettings, Target
 from monitor.collectors.registry import RegistryError, collector_class
 from monitor.errors import ConfigError  # re-exported: raised by load_config
+from monitor.language import LANGUAGES
 from monitor.scoring.kpis import KPI_KEYS  # targets may name only these
 
 BUNDLED_MODEL = Path(__file__).resolve().parent.parent / "models" / "tweet-sentiment-minilm"
@@ -110,6 +111,33 @@ class SentimentConfig(_Strict):
     max_length: int = Field(default=128, ge=8, le=4096)
     threads: int | None = Field(default=None, ge=1, le=1024)
     quantize: bool = False
+    #: The languages the model was trained on (ISO 639-1): a post in another language gets
+    #: no label (reason "unsupported language: de") rather than a confident wrong one.
+    languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1, max_length=64)
+    #: A model that reads any language: every post is labeled, whatever its language.
+    multilingual: bool = False
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, value: list[str]) -> list[str]:
+        unknown = [code for code in value if code not in LANGUAGES]
+        if unknown:
+            raise ValueError(
+                f"unknown language {', '.join(map(repr, unknown))} "
+                f"(ISO 639-1 codes the detector knows: {', '.join(LANGUAGES)})"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _languages_or_multilingual(self) -> SentimentConfig:
+        if self.multilingual and "languages" in self.model_fields_set:
+            raise ValueError("give either multilingual: true or languages, not both")
+        return self
+
+    @property
+    def supported_languages(self) -> tuple[str, ...] | None:
+        """The languages the model may label; None: any (a multilingual model)."""
+        return None if self.multilingual else tuple(self.languages)
 
 
 class ComplaintsConfig(_Strict):

@@ -246,3 +246,18 @@ def test_deeply_nested_yaml_is_a_config_error(tmp_path: Path) -> None:
     path.write_text("brands: " + "[" * 100_000 + "]" * 100_000, encoding="utf-8")
     with pytest.raises(ConfigError, match="nested too deeply"):
         load_config(path, env={})
+
+
+def test_model_languages_are_validated() -> None:
+    raw = yaml.safe_load(yaml.safe_dump(BASE))
+    raw["sentiment"] = {"languages": ["en", "eng"]}
+    assert any(p.startswith("sentiment.languages:") and "'eng'" in p for p in problems(raw)), (
+        problems(raw)
+    )
+    raw["sentiment"] = {"languages": []}
+    assert any(p.startswith("sentiment.languages:") for p in problems(raw))
+    raw["sentiment"] = {"languages": ["de"], "multilingual": True}
+    assert any("either multilingual" in p for p in problems(raw)), problems(raw)
+    raw["sentiment"] = {"multilingual": True}
+    sentiment = parse_config(raw, env={"X_BEARER_TOKEN": "t"}).config.sentiment
+    assert sentiment.supported_languages is None

@@ -15,6 +15,8 @@ from monitor.classify.preprocess import preprocess_tweet
 # cutting a text to this many characters per allowed token cannot change the truncated
 # tokens, and keeps tokenizing a 50,000-character post cheap.
 _CHARS_PER_TOKEN_BOUND = 100
+#: The bundled model's languages.
+ENGLISH = ("en",)
 
 
 class SentimentClassifier:
@@ -30,6 +32,7 @@ class SentimentClassifier:
         mapping: LabelMapping,
         batch_size: int,
         max_length: int,
+        languages: frozenset[str] | None = frozenset(ENGLISH),
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
@@ -40,6 +43,9 @@ class SentimentClassifier:
         self.mapping = mapping
         self.batch_size = batch_size
         self.max_length = max_length
+        #: What the model can read (ISO 639-1; None: any). The classify pipeline leaves
+        #: posts in other languages unlabeled; `classify` itself labels whatever it is given.
+        self.languages = languages
         pad = getattr(tokenizer, "pad_token_id", None)
         self._pad_id = 0 if pad is None else int(pad)
 

@@ -11,7 +11,7 @@ import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 from transformers.utils import logging as hf_logging
 
-from monitor.classify.classifier import SentimentClassifier
+from monitor.classify.classifier import ENGLISH, SentimentClassifier
 from monitor.classify.labels import label_mapping
 
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "config.json")
@@ -30,19 +30,29 @@ def load_classifier(
     max_length: int = 128,
     threads: int | None = None,
     quantize: bool = False,
+    languages: tuple[str, ...] | None = ENGLISH,
 ) -> SentimentClassifier:
-    """Return the classifier for `model` (local path or hub name), loading it at most once."""
+    """Return the classifier for `model` (local path or hub name), loading it at most once.
+
+    ``languages``: what the model was trained on (None: any); posts in others get no label.
+    """
     if threads is not None:
         if threads < 1:
             raise ValueError(f"threads must be >= 1, got {threads}")
         torch.set_num_threads(threads)
     local = Path(model).expanduser()
     key = str(local.resolve()) if local.is_dir() else model
-    return _load(key, batch_size, max_length, quantize)
+    return _load(key, batch_size, max_length, quantize, languages)
 
 
 @functools.lru_cache(maxsize=4)
-def _load(model: str, batch_size: int, max_length: int, quantize: bool) -> SentimentClassifier:
+def _load(
+    model: str,
+    batch_size: int,
+    max_length: int,
+    quantize: bool,
+    languages: tuple[str, ...] | None = ENGLISH,
+) -> SentimentClassifier:
     # A progress bar per load is noise in the daemon's one-line-per-job log.
     hf_logging.disable_progress_bar()
     try:
@@ -67,6 +77,7 @@ def _load(model: str, batch_size: int, max_length: int, quantize: bool) -> Senti
         mapping=mapping,
         batch_size=batch_size,
         max_length=min(limits),
+        languages=None if languages is None else frozenset(languages),
     )
 
 

@@ -12,8 +12,15 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import Engine
 
 from monitor.config import Settings
+from monitor.language import post_language, unsupported_reason
 from monitor.storage.db import run_transaction, session_scope
-from monitor.storage.labels import LabelRecord, count_backlog, fetch_backlog, save_labels
+from monitor.storage.labels import (
+    BacklogItem,
+    LabelRecord,
+    count_backlog,
+    fetch_backlog_items,
+    save_labels,
+)
 from monitor.storage.locks import LockHeld, database_lock
 
 if TYPE_CHECKING:  # torch and transformers load only when a command needs the model
@@ -47,6 +54,7 @@ def get_classifier(settings: Settings) -> SentimentClassifier:
         max_length=s.max_length,
         threads=s.threads,
         quantize=s.quantize,
+        languages=s.supported_languages,
     )
 
 
@@ -118,16 +126,12 @@ def _label_backlog(
             break
         want = min(batch_size, total - report.labeled - report.skipped)
         with session_scope(engine) as session:
-            batch = fetch_backlog(
+            batch = fetch_backlog_items(
                 session, after_id=after_id, limit=want, relabel_model=relabel_model
             )
         if not batch:
             break
-        predictions = classifier.classify([text for _, text in batch])
-        records = [
-            LabelRecord(mid, p.label, p.confidence, p.scores, p.skipped_reason)
-            for (mid, _), p in zip(batch, predictions, strict=True)
-        ]
+        records = label_items(classifier, batch)
         # A batch that loses a deadlock to a concurrent import is saved again, not lost.
         save = partial(
             save_labels,
@@ -137,8 +141,31 @@ def _label_backlog(
             now=clock(),
         )
         run_transaction(engine, save)
-        after_id = batch[-1][0]
+        after_id = batch[-1].id
         report.labeled += sum(1 for r in records if r.label is not None)
         report.skipped += sum(1 for r in records if r.label is None)
         if on_batch is not None:
             on_batch(report.labeled + report.skipped, total)
+
+
+def label_items(classifier: SentimentClassifier, items: list[BacklogItem]) -> list[LabelRecord]:
+    """Labels for ``items``; a post in a language the model does not read gets none.
+
+    The language is the source's tag, else the detector's guess (monitor.language); a post
+    too short to tell is labeled, so "ok" or a row of emoji keeps its label.
+    """
+    langs = [post_language(item.lang, item.text) for item in items]
+    reasons = [unsupported_reason(lang, classifier.languages) for lang in langs]
+    predicted = iter(
+        classifier.classify([i.text for i, r in zip(items, reasons, strict=True) if r is None])
+    )
+    records = []
+    for item, lang, reason in zip(items, langs, reasons, strict=True):
+        if reason is not None:
+            records.append(LabelRecord(item.id, None, None, None, reason, lang))
+        else:
+            p = next(predicted)
+            records.append(
+                LabelRecord(item.id, p.label, p.confidence, p.scores, p.skipped_reason, lang)
+            )
+    return records

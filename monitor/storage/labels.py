@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import Select, func, select, update
 from sqlmodel import Session, col
@@ -22,14 +23,24 @@ class LabelRecord:
     confidence: float | None
     scores: dict[str, float] | None
     skipped_reason: str | None = None
+    #: The post's language as the labeling found it; stored where the mention has none.
+    lang: str | None = None
+
+
+class BacklogItem(NamedTuple):
+    """A mention waiting for a label: its id, text and the source's language tag."""
+
+    id: int
+    text: str
+    lang: str | None
 
 
 def backlog_query(
     relabel_model: str | None = None, after_id: int = 0, limit: int = 1000
-) -> Select[int | None, str]:
+) -> Select[int | None, str, str | None]:
     """Mentions without a label (or, with ``relabel_model``, labeled by another model)."""
     stmt = (
-        select(col(Mention.id), col(Mention.text))
+        select(col(Mention.id), col(Mention.text), col(Mention.lang))
         .outerjoin(SentimentLabel, col(SentimentLabel.mention_id) == col(Mention.id))
         .where(col(Mention.id) > after_id)
     )
@@ -50,8 +61,18 @@ def fetch_backlog(
     session: Session, *, after_id: int = 0, limit: int = 1000, relabel_model: str | None = None
 ) -> list[tuple[int, str]]:
     """A batch of (mention id, text) to label, in id order from ``after_id``."""
+    items = fetch_backlog_items(
+        session, after_id=after_id, limit=limit, relabel_model=relabel_model
+    )
+    return [(item.id, item.text) for item in items]
+
+
+def fetch_backlog_items(
+    session: Session, *, after_id: int = 0, limit: int = 1000, relabel_model: str | None = None
+) -> list[BacklogItem]:
+    """A batch of mentions to label with their language tags, in id order from ``after_id``."""
     rows = session.execute(backlog_query(relabel_model, after_id, limit))
-    return [(int(r.id), str(r.text)) for r in rows]
+    return [BacklogItem(int(r.id), str(r.text), r.lang) for r in rows]
 
 
 def count_backlog(session: Session, relabel_model: str | None = None) -> int:
@@ -68,7 +89,10 @@ def save_labels(
     model_revision: str | None,
     now: datetime,
 ) -> None:
-    """Store labels (replacing older ones) and copy each onto its mention for fast queries."""
+    """Store labels (replacing older ones) and copy each onto its mention for fast queries.
+
+    A language found while labeling fills the mention's ``lang`` when the source gave none.
+    """
     for rec in records:
         row = session.get(SentimentLabel, rec.mention_id)
         if row is None:
@@ -81,8 +105,10 @@ def save_labels(
         row.model_name, row.model_revision = model_name, model_revision
         row.skipped_reason, row.labeled_at = rec.skipped_reason, now
         session.add(row)
-        session.execute(
-            update(Mention)
-            .where(col(Mention.id) == rec.mention_id)
-            .values(sentiment=rec.label, sentiment_confidence=rec.confidence)
-        )
+        values: dict[str, object] = {
+            "sentiment": rec.label,
+            "sentiment_confidence": rec.confidence,
+        }
+        if rec.lang is not None:
+            values["lang"] = func.coalesce(col(Mention.lang), rec.lang)
+        session.execute(update(Mention).where(col(Mention.id) == rec.mention_id).values(values))

@@ -173,6 +173,9 @@ def _upsert_chunk(
 def _update_if_edited(session: Session, old: Any, row: dict[str, Any], now: datetime) -> bool:
     """Write the fields the source changed; False when the stored row is already the same."""
     changed = {f: row[f] for f in _MUTABLE if getattr(old, f) != row[f]}
+    if "lang" in changed and row["lang"] is None and "text" not in changed:
+        # A source that sends no tag keeps the language found when the post was labeled.
+        del changed["lang"]
     if not changed:
         return False
     changed.update(updated_at=now, raw=row["raw"])
