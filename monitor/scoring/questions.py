@@ -133,3 +133,18 @@ def question_reason(text: str) -> str | None:
 def is_question(text: str) -> bool:
     """Whether ``text`` asks the brand something or asks it to do something."""
     return question_reason(text) is not None
+
+
+_ANY_QUESTION_MARK = re.compile(r"[?？¿؟]")
+
+
+def is_question_in_language(text: str, lang: str | None) -> bool:
+    """Whether a post in ``lang`` asks something (None: undetermined, read as English).
+
+    The rules are English: a post in another language asks when it carries a question
+    mark ("¿Dónde está mi maleta?"), so a directed non-English question still reaches the
+    queue as one.
+    """
+    if lang is None or lang.lower().split("-")[0] == "en":
+        return is_question(text)
+    return bool(_ANY_QUESTION_MARK.search(_HANDLE.sub(" ", _URL.sub(" ", text))))

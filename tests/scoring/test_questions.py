@@ -78,3 +78,14 @@ def test_not_questions(text: str) -> None:
 
 def test_a_link_or_handle_alone_does_not_make_a_question() -> None:
     assert not is_question("@why_not_ask https://example.com/where?is=my&order=1")
+
+
+def test_other_languages_ask_with_a_question_mark() -> None:
+    from monitor.scoring.questions import is_question_in_language
+
+    assert is_question_in_language("@AcmeAir ¿dónde está mi maleta?", "es")
+    assert is_question_in_language("@AcmeHelp Wo ist mein Paket?", "de")
+    assert is_question_in_language("荷物はどこですか？", "ja")
+    assert not is_question_in_language("Ich bin sehr enttäuscht https://x.example/?a=1", "de")
+    assert is_question_in_language("how do I change my delivery address", "en-GB")
+    assert not is_question_in_language("@AcmeHelp really?? third time", None)
