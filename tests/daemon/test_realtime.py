@@ -20,8 +20,10 @@ from monitor.clock import utc_now
 from monitor.config import Settings, parse_config
 from monitor.daemon import Daemon
 from monitor.daemon.jobs import collect_job, run_job
+from monitor.pipeline.classify import CLASSIFY_LOCK
 from monitor.pipeline.score import unanswered
 from monitor.storage.db import make_engine, session_scope
+from monitor.storage.locks import database_lock
 from monitor.storage.models import Complaint, Mention
 from tests.collectors.fakes.x_server import TWITTER_EPOCH_MS
 from tests.daemon.fake_source import BEARER_ENV, USER, GatedXServer, running_gated_x
@@ -157,3 +159,31 @@ def test_a_collected_complaint_is_queued_in_the_same_pass_and_a_late_reply_answe
     finally:
         daemon.shutdown()
         daemon.ctx.engine.dispose()
+
+
+def test_collectors_go_on_while_labeling_waits_for_the_classify_lock(
+    db_url: str, fake: GatedXServer, tmp_path: Path
+) -> None:
+    """A long ``monitor classify`` holding the lock (or a slow model) never stalls a pass."""
+    settings = settings_for(db_url, fake, tmp_path)
+    daemon = Daemon(settings, make_engine(db_url))
+    other = make_engine(db_url)  # another process's connection
+    try:
+        with database_lock(other, CLASSIFY_LOCK):
+            daemon.start()
+            deadline = datetime.now(UTC) + timedelta(seconds=DEADLINE_SECONDS)
+            while not ran(daemon, "collect"):
+                assert datetime.now(UTC) < deadline, "the collect pass waited for labeling"
+                daemon.ctx.stop.wait(0.05)
+            with session_scope(daemon.ctx.engine) as s:
+                assert len(s.exec(select(Mention)).all()) == 2  # the page is stored
+            assert daemon.labeler is not None and not daemon.labeler.wait_idle(0.5)
+            assert unanswered(daemon.ctx.engine, settings, clock=utc_now) == []
+        # the lock is free: the labeler labels the waiting page and the item appears
+        assert daemon.labeler.wait_idle(DEADLINE_SECONDS)
+        queue = unanswered(daemon.ctx.engine, settings, clock=utc_now)
+        assert [i.text for i in queue] == [COMPLAINT]
+    finally:
+        daemon.shutdown()
+        daemon.ctx.engine.dispose()
+        other.dispose()
