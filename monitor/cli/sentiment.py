@@ -59,7 +59,13 @@ def classify(
             progress.update(task, completed=done, total=total)
 
         report = classify_backlog(
-            engine, classifier, clock=ctx.now, relabel=relabel, limit=limit, on_batch=on_batch
+            engine,
+            classifier,
+            clock=ctx.now,
+            relabel=relabel,
+            limit=limit,
+            on_batch=on_batch,
+            settings=ctx.settings,  # the labeled posts' queue items are refreshed as it goes
         )
     doc = {
         "labeled": report.labeled,

@@ -1,4 +1,4 @@
-"""The daemon's jobs: collect one source target, classify, score, check alerts, send digests.
+"""The daemon's jobs: collect one source target, label pages, classify, score, alerts, digests.
 
 Every job returns a :class:`JobOutcome`; :func:`run_job` times it, logs ONE line saying what
 it did, feeds the metrics, and turns an unexpected error into a failed run instead of a
@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -57,6 +57,8 @@ class JobContext:
     #: Masks configured secrets in anything logged or shown (see monitor.redact).
     redact: Callable[[str], str] = str
     scored_once: bool = False
+    #: Told the keys of each page a collect job stored (the daemon's page labeler); None: off.
+    page_stored: Callable[[Sequence[tuple[str, str]]], None] | None = None
     _collectors: dict[tuple[str, str], Collector] = field(default_factory=dict)
     _classifier: Any = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -118,6 +120,9 @@ def collect_job(ctx: JobContext, source: str, brand: str) -> JobOutcome:
 
     def on_page(src: str, page: Page, result: UpsertResult) -> None:
         ctx.metrics.add_posts(src, brand, result.inserted)  # live, even during a long pass
+        if ctx.page_stored is not None and (result.inserted or result.updated):
+            # labeled and queued on the labeler's thread: the next page is fetched meanwhile
+            ctx.page_stored([(p.source, p.external_id) for p in page.posts])
 
     report = run_target(
         ctx.engine,
@@ -145,8 +150,28 @@ def collect_job(ctx: JobContext, source: str, brand: str) -> JobOutcome:
     return JobOutcome(summary, counts, ok=report.ok)
 
 
+def label_job(ctx: JobContext, keys: Sequence[tuple[str, str]]) -> JobOutcome:
+    """Label the new posts of just-stored pages and refresh their threads' queue items."""
+    from monitor.pipeline.classify import classify_stored
+
+    report = classify_stored(
+        ctx.engine,
+        ctx.settings,
+        keys,
+        classifier=ctx.classifier,
+        clock=ctx.clock,
+        should_stop=ctx.should_stop,
+    )
+    summary = (
+        f"{len(keys)} posts: labeled {report.labeled}, skipped {report.skipped}; "
+        f"{report.items} complaints in their threads"
+    )
+    counts = {"labeled": report.labeled, "skipped": report.skipped, "items": report.items}
+    return JobOutcome(summary, counts)
+
+
 def classify_job(ctx: JobContext) -> JobOutcome:
-    """Label the backlog; the model is loaded only once there is something to label."""
+    """Label the backlog and refresh its threads' items; the model loads only when needed."""
     from monitor.pipeline.classify import classify_backlog
 
     if not ctx.classifier_loaded:
@@ -156,7 +181,11 @@ def classify_job(ctx: JobContext) -> JobOutcome:
             if count_backlog(session) == 0:
                 return JobOutcome("nothing to label", {"labeled": 0, "remaining": 0})
     report = classify_backlog(
-        ctx.engine, ctx.classifier(), clock=ctx.clock, should_stop=ctx.should_stop
+        ctx.engine,
+        ctx.classifier(),
+        clock=ctx.clock,
+        should_stop=ctx.should_stop,
+        settings=ctx.settings,
     )
     summary = f"labeled {report.labeled}, skipped {report.skipped}, {report.remaining} waiting"
     counts = {"labeled": report.labeled, "skipped": report.skipped, "remaining": report.remaining}

@@ -17,6 +17,7 @@ from monitor.clock import utc_now
 from monitor.config import Settings
 from monitor.daemon.health import HealthServer, start_health_server
 from monitor.daemon.jobs import JobContext, JobOutcome, run_job
+from monitor.daemon.labeler import PageLabeler
 from monitor.daemon.metrics import Metrics
 from monitor.daemon.scheduler import JobSpec, build_scheduler, job_specs
 from monitor.daemon.signals import install_stop_handlers
@@ -107,6 +108,7 @@ class Daemon:
                 self.ctx.metrics.declare_target(source, target.brand)
         self.scheduler: BackgroundScheduler | None = None
         self.health: HealthServer | None = None
+        self.labeler: PageLabeler | None = None
 
     def prepare(self) -> bool:
         """Create or upgrade the schema; True when the database already held mentions."""
@@ -134,6 +136,9 @@ class Daemon:
                 ) from None
             log.info("health and metrics at %s (/healthz, /metrics)", self.health.url)
         specs = self.specs(catch_up_digests=had_data)
+        # before the first collect job, so its first page is labeled the moment it is stored
+        self.labeler = PageLabeler(self.ctx)
+        self.labeler.start()
         self.scheduler = build_scheduler(specs, self.ctx)
         self.scheduler.start()
         log.info("started %d jobs: %s", len(specs), ", ".join(s.id for s in specs))
@@ -149,6 +154,9 @@ class Daemon:
         self.ctx.stop.set()
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=True)
+        if self.labeler is not None:
+            self.labeler.stop()
+            self.labeler = None
         if self.health is not None:
             self.health.stop()
             self.health = None

@@ -13,10 +13,11 @@ from sqlalchemy.engine import Engine
 from monitor.config import Settings
 from monitor.importer import ImportFileError, iter_post_batches
 from monitor.importer.fields import shown
+from monitor.pipeline.refresh import refresh_items
 from monitor.pipeline.store import StoreResult, store_page
 from monitor.posts import Post
-from monitor.storage.db import run_transaction
-from monitor.storage.mentions import UpsertResult
+from monitor.storage.db import run_transaction, session_scope
+from monitor.storage.mentions import UpsertResult, ids_by_keys
 
 Clock = Callable[[], datetime]
 
@@ -36,6 +37,7 @@ class ImportReport:
     rows: int = 0
     changes: list[str] = field(default_factory=list)
     error: str | None = None
+    items: int = 0  # complaints in the imported posts' threads, refreshed batch by batch
 
     @property
     def stored(self) -> int:
@@ -148,6 +150,8 @@ def import_file(
                         report.changes.append(change)
             stored = _store(engine, resolver, good, clock())
             report.result += stored.result
+            # labels come with the file: the queue is current batch by batch, no score run
+            report.items += _refresh(engine, settings, [post for post, _ in good], clock)
             line_of = {post.key: line for post, line in zip(batch.posts, batch.lines, strict=True)}
             for skipped in stored.skipped:
                 # Refused by the database after cleaning: reported, never lost silently.
@@ -159,6 +163,15 @@ def import_file(
     if report.error is None and report.problems and report.stored == 0:
         report.error = f"{path}: none of its {report.rows:,} rows could be imported"
     return report
+
+
+def _refresh(engine: Engine, settings: Settings, posts: list[Post], clock: Clock) -> int:
+    """Refresh the complaint items of the threads holding the stored ``posts``."""
+    if not posts:
+        return 0
+    with session_scope(engine) as session:
+        ids = ids_by_keys(session, [(p.source, p.external_id) for p in posts])
+    return refresh_items(engine, settings, clock=clock, mention_ids=ids.values())
 
 
 def _store(

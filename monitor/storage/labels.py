@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -36,14 +36,22 @@ class BacklogItem(NamedTuple):
 
 
 def backlog_query(
-    relabel_model: str | None = None, after_id: int = 0, limit: int = 1000
+    relabel_model: str | None = None,
+    after_id: int = 0,
+    limit: int = 1000,
+    only: Collection[int] | None = None,
 ) -> Select[int | None, str, str | None]:
-    """Mentions without a label (or, with ``relabel_model``, labeled by another model)."""
+    """Mentions without a label (or, with ``relabel_model``, labeled by another model).
+
+    ``only``: just these mentions (a collected page's posts, a few hundred at most).
+    """
     stmt = (
         select(col(Mention.id), col(Mention.text), col(Mention.lang))
         .outerjoin(SentimentLabel, col(SentimentLabel.mention_id) == col(Mention.id))
         .where(col(Mention.id) > after_id)
     )
+    if only is not None:
+        stmt = stmt.where(col(Mention.id).in_(sorted(set(only))))
     if relabel_model is None:
         stmt = stmt.where(col(SentimentLabel.mention_id).is_(None))
     else:
@@ -58,26 +66,38 @@ def backlog_query(
 
 
 def fetch_backlog(
-    session: Session, *, after_id: int = 0, limit: int = 1000, relabel_model: str | None = None
+    session: Session,
+    *,
+    after_id: int = 0,
+    limit: int = 1000,
+    relabel_model: str | None = None,
+    only: Collection[int] | None = None,
 ) -> list[tuple[int, str]]:
     """A batch of (mention id, text) to label, in id order from ``after_id``."""
     items = fetch_backlog_items(
-        session, after_id=after_id, limit=limit, relabel_model=relabel_model
+        session, after_id=after_id, limit=limit, relabel_model=relabel_model, only=only
     )
     return [(item.id, item.text) for item in items]
 
 
 def fetch_backlog_items(
-    session: Session, *, after_id: int = 0, limit: int = 1000, relabel_model: str | None = None
+    session: Session,
+    *,
+    after_id: int = 0,
+    limit: int = 1000,
+    relabel_model: str | None = None,
+    only: Collection[int] | None = None,
 ) -> list[BacklogItem]:
     """A batch of mentions to label with their language tags, in id order from ``after_id``."""
-    rows = session.execute(backlog_query(relabel_model, after_id, limit))
+    rows = session.execute(backlog_query(relabel_model, after_id, limit, only))
     return [BacklogItem(int(r.id), str(r.text), r.lang) for r in rows]
 
 
-def count_backlog(session: Session, relabel_model: str | None = None) -> int:
-    """How many mentions wait for a label."""
-    sub = backlog_query(relabel_model, 0, 2**62).subquery()
+def count_backlog(
+    session: Session, relabel_model: str | None = None, only: Collection[int] | None = None
+) -> int:
+    """How many mentions (of ``only``, when given) wait for a label."""
+    sub = backlog_query(relabel_model, 0, 2**62, only).subquery()
     return int(session.execute(select(func.count()).select_from(sub)).scalar_one())
 
 

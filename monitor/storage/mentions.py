@@ -237,6 +237,18 @@ def mention_by_key(session: Session, source: str, external_id: str) -> Mention |
     return session.execute(stmt).scalar_one_or_none()
 
 
+def ids_by_keys(session: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """``{(source, external_id): mention id}`` of the stored posts among ``keys``."""
+    found: dict[tuple[str, str], int] = {}
+    unique = sorted(set(keys))
+    for start in range(0, len(unique), _CHUNK):
+        stmt = select(col(Mention.id), col(Mention.source), col(Mention.external_id)).where(
+            keys_clause(unique[start : start + _CHUNK])
+        )
+        found.update({(r.source, r.external_id): int(r.id) for r in session.execute(stmt)})
+    return found
+
+
 def count_mentions(session: Session) -> int:
     """All stored mentions."""
     return int(session.execute(select(func.count()).select_from(Mention)).scalar_one())

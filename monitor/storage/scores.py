@@ -142,6 +142,27 @@ def save_complaints(
         session.connection().execute(stmt, rows[begin : begin + _CHUNK])
 
 
+def drop_complaints_except(
+    session: Session, mention_ids: Collection[int], keep: Collection[int], brands: Collection[str]
+) -> int:
+    """Remove the ``brands``' complaints of ``mention_ids`` that are not in ``keep``.
+
+    The threads of ``mention_ids`` were analysed again: a post there that is no longer a
+    complaint (relabeled, folded in as a follow-up) leaves the queue. Returns rows removed.
+    """
+    gone = sorted(set(mention_ids) - set(keep))
+    removed = 0
+    for begin in range(0, len(gone), _CHUNK):
+        result = session.execute(
+            delete(Complaint).where(
+                col(Complaint.mention_id).in_(gone[begin : begin + _CHUNK]),
+                col(Complaint.brand).in_(list(brands)),
+            )
+        )
+        removed += int(getattr(result, "rowcount", 0) or 0)
+    return removed
+
+
 def open_complaint_ids(session: Session, brand: str) -> list[int]:
     """Mention ids of the brand's stored complaints that are unanswered and unresolved."""
     stmt = select(col(Complaint.mention_id)).where(
