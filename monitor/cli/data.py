@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -21,12 +21,11 @@ from monitor.cli.common import (
     print_json,
     say,
 )
-from monitor.collectors.base import Page
-from monitor.pipeline.collect import collect as run_collect
-from monitor.pipeline.importing import import_file
-from monitor.storage.db import open_engine
-from monitor.storage.mentions import UpsertResult
-from monitor.storage.migrate import upgrade
+
+if TYPE_CHECKING:
+    from monitor.collectors.base import Page
+    from monitor.storage.mentions import UpsertResult
+# the pipeline and storage are imported in the commands that use them: fast --help
 
 
 def register(app: typer.Typer) -> None:
@@ -38,6 +37,9 @@ def register(app: typer.Typer) -> None:
 
 def init(config: ConfigOpt = None, db: DbOpt = None) -> None:
     """Create the database schema, or upgrade it to this version."""
+    from monitor.storage.db import open_engine
+    from monitor.storage.migrate import upgrade
+
     ctx = context(config, db)
     url = ctx.db_override or ctx.settings.config.database_url
     engine = open_engine(db_url(url))
@@ -64,6 +66,8 @@ def collect(
     as_json: JsonOpt = False,
 ) -> None:
     """Run one collection pass over the enabled sources."""
+    from monitor.pipeline.collect import collect as run_collect
+
     ctx = context(config, db)
     settings, engine = ctx.settings, ctx.engine
     if brand is not None:
@@ -154,6 +158,8 @@ def import_(
     Exits 0 when the file was read (bad rows listed on stderr), 2 when it cannot be read,
     stops part way, or none of its rows could be imported.
     """
+    from monitor.pipeline.importing import import_file
+
     ctx = context(config, db)
     settings, engine = ctx.settings, ctx.engine
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -19,10 +19,9 @@ from monitor.cli.common import (
     print_json,
 )
 from monitor.posts import SENTIMENT_LABELS
-from monitor.storage.complaints import complaint_flags
-from monitor.storage.db import session_scope
-from monitor.storage.mentions import MentionFilter, recent_mentions
-from monitor.storage.models import Mention
+
+if TYPE_CHECKING:
+    from monitor.storage.models import Mention
 
 
 def register(app: typer.Typer) -> None:
@@ -65,6 +64,10 @@ def mentions(
         raise UsageError(
             f"--sentiment must be one of {', '.join(SENTIMENT_LABELS)}, not {sentiment!r}"
         )
+    from monitor.storage.complaints import complaint_flags
+    from monitor.storage.db import session_scope
+    from monitor.storage.mentions import MentionFilter, recent_mentions
+
     ctx = context(config, db)
     brands = [ctx.settings.brand(brand).name] if brand else None
     flt = MentionFilter(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -22,19 +22,13 @@ from monitor.cli.common import (
     print_json,
     say,
 )
-from monitor.config import BrandConfig, Settings
-from monitor.pipeline.score import (
-    KpiStatus,
-    ScoreReport,
-    UnknownMentionError,
-    kpi_report,
-    kpi_rows,
-    mark_resolved,
-    score_days,
-)
-from monitor.pipeline.score import unanswered as unanswered_queue
 from monitor.report.formatting import MISSING, format_change, format_minutes, format_value
 from monitor.scoring import ALL_SOURCES, local_day
+
+if TYPE_CHECKING:
+    from monitor.config import BrandConfig, Settings
+    from monitor.pipeline.score import KpiStatus
+# the pipeline (storage) is imported in the commands that use it: fast --help
 
 #: The most day columns the KPI table shows (``--json`` has every day).
 TABLE_DAYS = 7
@@ -69,6 +63,8 @@ def score(
     as_json: JsonOpt = False,
 ) -> None:
     """Compute and store daily KPIs and complaints (default: the last daemon.rescore_days)."""
+    from monitor.pipeline.score import ScoreReport, score_days
+
     if date and since:
         raise UsageError("give --date or --since, not both")
     ctx = context(config, db)
@@ -112,6 +108,8 @@ def kpis(
     as_json: JsonOpt = False,
 ) -> None:
     """Daily KPIs with their targets, met or missed, and the change against the previous period."""
+    from monitor.pipeline.score import kpi_report, kpi_rows
+
     if days is not None and date is not None:
         raise UsageError("give --days or --date, not both")
     ctx = context(config, db)
@@ -190,6 +188,8 @@ def unanswered(
     as_json: JsonOpt = False,
 ) -> None:
     """The unanswered complaints, most urgent first."""
+    from monitor.pipeline.score import unanswered as unanswered_queue
+
     ctx = context(config, db)
     now = ctx.now()
     items = unanswered_queue(
@@ -226,6 +226,8 @@ def resolve(
     note: Annotated[str | None, typer.Option("--note", help="a note kept with the mark")] = None,
 ) -> None:
     """Mark a complaint resolved by hand (it leaves the queue; its day is rescored)."""
+    from monitor.pipeline.score import UnknownMentionError, mark_resolved
+
     ctx = context(config, db)
     when: datetime | None = parse_time(at, ctx.now()) if at else None
     try:

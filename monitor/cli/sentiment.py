@@ -20,7 +20,6 @@ from monitor.cli.common import (
     print_json,
     say,
 )
-from monitor.pipeline.classify import classify_backlog, get_classifier
 
 sentiment_app = typer.Typer(help="Try and evaluate the sentiment model.", no_args_is_help=True)
 
@@ -41,6 +40,8 @@ def classify(
     as_json: JsonOpt = False,
 ) -> None:
     """Label the backlog of unlabeled mentions."""
+    from monitor.pipeline.classify import classify_backlog, get_classifier  # torch: only here
+
     ctx = context(config, db)
     engine = ctx.engine
     classifier = get_classifier(ctx.settings)
@@ -85,6 +86,7 @@ def sentiment_eval(
 ) -> None:
     """Score the model on a labeled TSV: macro recall, accuracy, per class, confusion, speed."""
     from monitor.classify import LabeledFileError, evaluate
+    from monitor.pipeline.classify import get_classifier
 
     ctx = context(config, db)
     if not file.is_file():
@@ -125,6 +127,8 @@ def sentiment_predict(
     as_json: JsonOpt = False,
 ) -> None:
     """Label a few texts for a quick look."""
+    from monitor.pipeline.classify import get_classifier  # torch: only here
+
     ctx = context(config, db)
     predictions = get_classifier(ctx.settings).classify(texts)
     docs = [

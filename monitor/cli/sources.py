@@ -17,7 +17,6 @@ from monitor.cli.common import (
     data_text,
     print_json,
 )
-from monitor.pipeline.sources import check_sources, exit_code
 
 sources_app = typer.Typer(help="Check the configured sources.", no_args_is_help=True)
 
@@ -39,6 +38,8 @@ def check(
 
     Exit 0 when every source is ok, 2 when a set-up is wrong, 3 when a source is unreachable.
     """
+    from monitor.pipeline.sources import check_sources, exit_code  # loads the client libraries
+
     ctx = context(config, None)
     settings = ctx.settings
     if not source and not settings.enabled_sources:
