@@ -20,6 +20,7 @@ from monitor.pipeline.facts import (
 from monitor.report.model import Unit
 from monitor.scoring import (
     ALL_SOURCES,
+    KPI_BY_KEY,
     KPI_KEYS,
     BrandView,
     KpiRow,
@@ -34,31 +35,6 @@ from monitor.storage.scores import stored_kpis
 
 Clock = Callable[[], datetime]
 Values = dict[str, Any]
-
-#: Display label, unit (as ``monitor.report.KpiLine``) and whether higher is better.
-KPI_INFO: dict[str, tuple[str, Unit, bool | None]] = {
-    "volume": ("Inbound mentions", "count", None),
-    "positive": ("Positive", "count", True),
-    "neutral": ("Neutral", "count", None),
-    "negative": ("Negative", "count", False),
-    "unlabeled": ("Not yet classified", "count", None),
-    "net_sentiment": ("Net sentiment", "pct", True),
-    "csat_proxy": ("CSAT proxy", "pct", True),
-    "nps_proxy": ("NPS proxy", "pct", True),
-    "complaints": ("Complaints", "count", False),
-    "answered": ("Answered", "count", True),
-    "response_rate": ("Response rate", "rate", True),
-    "frt_median_min": ("First response (median)", "min", False),
-    "frt_p90_min": ("First response (p90)", "min", False),
-    "answered_within_sla": ("Answered within SLA", "rate", True),
-    "unanswered_overdue": ("Unanswered past SLA", "count", False),
-    "abandonment_rate": ("Abandonment rate", "rate", False),
-    "resolution_median_min": ("Resolution time (median)", "min", False),
-    "fcr_rate": ("First-contact resolution", "rate", True),
-    "effort_proxy": ("Customer effort (posts)", "count", False),
-    "share_of_voice": ("Share of voice", "pct", True),
-}
-assert tuple(KPI_INFO) == KPI_KEYS, "KPI_INFO must list every KPI in display order"
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +174,8 @@ def kpi_report(
         weekly = _week_values(engine, settings, config.name, day, source, clock)
     statuses = []
     for key in KPI_KEYS:
-        label, unit, higher = KPI_INFO[key]
+        kpi = KPI_BY_KEY[key]  # the one catalogue: label, unit, which way is better
+        label, unit, higher = kpi.label, kpi.unit, kpi.higher_is_better
         target = targets.get(key)
         day_value = _float(daily[day].get(key))
         if target is not None and target.period == "week" and weekly is not None:

@@ -26,11 +26,14 @@ from monitor.scoring.complaints import (
 from monitor.scoring.days import day_bounds, local_day
 from monitor.scoring.kpis import (
     ALL_SOURCES,
+    CATALOGUE,
     COUNT_KEYS,
+    KPI_BY_KEY,
     KPI_KEYS,
     MINUTE_KEYS,
     PERCENT_KEYS,
     RATE_KEYS,
+    KpiDef,
     KpiRow,
     daily_kpis,
     daily_kpis_many,
@@ -57,7 +60,9 @@ from monitor.scoring.unanswered import (
 
 __all__ = [
     "ALL_SOURCES",
+    "CATALOGUE",
     "COUNT_KEYS",
+    "KPI_BY_KEY",
     "KPI_KEYS",
     "MINUTE_KEYS",
     "NEGATIVE_SPIKE",
@@ -71,6 +76,7 @@ __all__ = [
     "BrandProfile",
     "BrandView",
     "Complaint",
+    "KpiDef",
     "KpiRow",
     "ManualResolution",
     "MentionFacts",

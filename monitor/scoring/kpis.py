@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from monitor.scoring.complaints import Complaint, analyze_view
 from monitor.scoring.days import day_bounds
@@ -13,48 +13,58 @@ from monitor.scoring.model import BrandProfile, ManualResolution, MentionFacts, 
 from monitor.scoring.stats import mean, median, nearest_rank, ratio
 from monitor.scoring.threads import BrandView
 
+KpiUnit = Literal["count", "rate", "pct", "min"]
+
+
+@dataclass(frozen=True, slots=True)
+class KpiDef:
+    """One KPI of docs/kpis.md: key, display label, unit, and which way is better.
+
+    ``whole`` marks an integer count (0 when nothing happened); rates are on 0-1,
+    percentages on 0-100 (net sentiment and NPS may be negative), durations in minutes.
+    """
+
+    key: str
+    label: str
+    unit: KpiUnit
+    higher_is_better: bool | None
+    whole: bool = False
+
+
+#: The one KPI catalogue, in the order of docs/kpis.md (and of every table and JSON row).
+CATALOGUE: tuple[KpiDef, ...] = (
+    KpiDef("volume", "Inbound mentions", "count", None, whole=True),
+    KpiDef("positive", "Positive", "count", True, whole=True),
+    KpiDef("neutral", "Neutral", "count", None, whole=True),
+    KpiDef("negative", "Negative", "count", False, whole=True),
+    KpiDef("unlabeled", "Not yet classified", "count", None, whole=True),
+    KpiDef("net_sentiment", "Net sentiment", "pct", True),
+    KpiDef("csat_proxy", "CSAT proxy", "pct", True),
+    KpiDef("nps_proxy", "NPS proxy", "pct", True),
+    KpiDef("complaints", "Complaints", "count", False, whole=True),
+    KpiDef("answered", "Answered", "count", True, whole=True),
+    KpiDef("response_rate", "Response rate", "rate", True),
+    KpiDef("frt_median_min", "First response (median)", "min", False),
+    KpiDef("frt_p90_min", "First response (p90)", "min", False),
+    KpiDef("answered_within_sla", "Answered within SLA", "rate", True),
+    KpiDef("unanswered_overdue", "Unanswered past SLA", "count", False, whole=True),
+    KpiDef("abandonment_rate", "Abandonment rate", "rate", False),
+    KpiDef("resolution_median_min", "Resolution time (median)", "min", False),
+    KpiDef("fcr_rate", "First-contact resolution", "rate", True),
+    KpiDef("effort_proxy", "Customer effort (posts)", "count", False),  # a mean, not whole
+    KpiDef("share_of_voice", "Share of voice", "pct", True),
+)
+KPI_BY_KEY: dict[str, KpiDef] = {d.key: d for d in CATALOGUE}
 #: Every KPI key, in the order of docs/kpis.md.
-KPI_KEYS: tuple[str, ...] = (
-    "volume",
-    "positive",
-    "neutral",
-    "negative",
-    "unlabeled",
-    "net_sentiment",
-    "csat_proxy",
-    "nps_proxy",
-    "complaints",
-    "answered",
-    "response_rate",
-    "frt_median_min",
-    "frt_p90_min",
-    "answered_within_sla",
-    "unanswered_overdue",
-    "abandonment_rate",
-    "resolution_median_min",
-    "fcr_rate",
-    "effort_proxy",
-    "share_of_voice",
-)
+KPI_KEYS: tuple[str, ...] = tuple(d.key for d in CATALOGUE)
 #: Counts: always an integer, 0 when nothing happened.
-COUNT_KEYS = frozenset(
-    {
-        "volume",
-        "positive",
-        "neutral",
-        "negative",
-        "unlabeled",
-        "complaints",
-        "answered",
-        "unanswered_overdue",
-    }
-)
+COUNT_KEYS = frozenset(d.key for d in CATALOGUE if d.whole)
 #: Rates on 0-1.
-RATE_KEYS = frozenset({"response_rate", "answered_within_sla", "abandonment_rate", "fcr_rate"})
+RATE_KEYS = frozenset(d.key for d in CATALOGUE if d.unit == "rate")
 #: Percentages on 0-100 (net sentiment and NPS may be negative).
-PERCENT_KEYS = frozenset({"net_sentiment", "csat_proxy", "nps_proxy", "share_of_voice"})
+PERCENT_KEYS = frozenset(d.key for d in CATALOGUE if d.unit == "pct")
 #: Durations in minutes.
-MINUTE_KEYS = frozenset({"frt_median_min", "frt_p90_min", "resolution_median_min"})
+MINUTE_KEYS = frozenset(d.key for d in CATALOGUE if d.unit == "min")
 #: The row of every source together.
 ALL_SOURCES = "all"
 

@@ -234,11 +234,6 @@ def mention_by_key(session: Session, source: str, external_id: str) -> Mention |
     return session.execute(stmt).scalar_one_or_none()
 
 
-def count_mentions(session: Session) -> int:
-    """All stored mentions."""
-    return int(session.execute(select(func.count()).select_from(Mention)).scalar_one())
-
-
 @dataclass(frozen=True)
 class MentionFilter:
     """Filters of ``monitor mentions``; every field optional."""
