@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
-from monitor.scoring import CATALOGUE, COUNT_KEYS, KPI_BY_KEY, KPI_KEYS, KpiRow
+from monitor.scoring import CATALOGUE, COUNT_KEYS, KPI_BY_KEY, KPI_KEYS
 from tests.conftest import REPO_ROOT
-
-
-def test_the_row_type_has_a_field_per_kpi_in_catalogue_order() -> None:
-    names = [f.name for f in dataclasses.fields(KpiRow)]
-    assert names == ["brand", "source", "date", *KPI_KEYS, "end_date"]
 
 
 def test_docs_define_every_kpi_in_catalogue_order() -> None:
