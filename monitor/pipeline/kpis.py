@@ -232,9 +232,7 @@ def _week_values(
     has_competitors = bool(settings.brand(brand).competitors)
     out = []
     for start, end in (period_range(day, "week"), previous_range(day, "week")):
-        merged = KpiParts.merge(
-            p for d, p in parts.items() if start <= d <= end and p is not None
-        )
+        merged = KpiParts.merge(p for d, p in parts.items() if start <= d <= end and p is not None)
         row = row_from_parts(brand, source, start, end, merged, has_competitors)
         out.append(row.values())
     return out[0], out[1]

@@ -43,12 +43,9 @@ from monitor.scoring.kpis import (
 from monitor.scoring.model import BrandProfile, ManualResolution, MentionFacts, ScoringParams
 from monitor.scoring.targets import (
     Target,
-    TargetCheck,
-    check_targets,
     parse_targets,
     period_range,
     previous_range,
-    target_checks,
 )
 from monitor.scoring.threads import BrandView
 from monitor.scoring.unanswered import (
@@ -84,10 +81,8 @@ __all__ = [
     "ScoringParams",
     "SpikeCheck",
     "Target",
-    "TargetCheck",
     "analyze_complaints",
     "analyze_view",
-    "check_targets",
     "complaint_reason",
     "daily_kpis",
     "daily_kpis_many",
@@ -104,6 +99,5 @@ __all__ = [
     "queue_from_complaints",
     "spike_alert",
     "spike_check",
-    "target_checks",
     "unanswered_queue",
 ]
