@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 from monitor.collectors.base import SourceSettings, Target
-from monitor.collectors.registry import RegistryError, collector_class
+from monitor.collectors.registry import RegistryError, settings_models
 from monitor.errors import ConfigError  # re-exported: raised by load_config
 from monitor.language import LANGUAGES
 from monitor.scoring.kpis import KPI_KEYS  # targets may name only these
@@ -350,8 +350,8 @@ def parse_config(
                     if src not in config.sources:
                         problems.append(f"{_format_loc(loc)}: no source {src!r} under sources")
                     continue
-                cls = collector_class(src)
-                brand_settings = _validate(cls.brand_settings_model, data, loc, problems)
+                brand_model = settings_models(src)[1]
+                brand_settings = _validate(brand_model, data, loc, problems)
                 if brand_settings is not None:
                     targets[src].append(
                         Target(who, brand_settings, is_competitor=owner is not None, owner=owner)
@@ -369,11 +369,11 @@ def _validate_sources(
     source_settings: dict[str, SourceSettings] = {}
     for name, data in raw_sources.items():
         try:
-            cls = collector_class(str(name))
+            model = settings_models(str(name))[0]
         except RegistryError as exc:
             problems.append(f"sources.{name}: {exc}")
             continue
-        settings = _validate(cls.settings_model, data, ("sources", name), problems)
+        settings = _validate(model, data, ("sources", name), problems)
         if settings is not None:
             source_settings[str(name)] = settings
     return source_settings

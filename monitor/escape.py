@@ -79,3 +79,18 @@ def install_log_escaping(logger: logging.Logger | None = None) -> None:
     for handler in target.handlers:
         if not any(isinstance(f, OneLineLogs) for f in handler.filters):
             handler.addFilter(OneLineLogs())
+
+
+#: A spreadsheet reads a cell starting with one of these as a formula (CSV injection); a
+#: leading "@" only when a function call follows ("@SUM("), since posts start with @handles.
+_FORMULA = re.compile(r"^(?:[=+\-]|@\w+\()")
+
+
+def csv_cell(text: str) -> str:
+    """Data for a CSV cell: one record a line (controls escaped), never run as a formula.
+
+    A text that a spreadsheet would run as a formula (``=HYPERLINK(...)``) gets a leading
+    ``'``, which spreadsheets show as "text" and scripts can strip.
+    """
+    text = _controls(text)
+    return f"'{text}" if _FORMULA.match(text) else text

@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, SecretStr
-
 if TYPE_CHECKING:  # storage uses this module too, and must not import the config loader
+    from pydantic import BaseModel
+
     from monitor.config import Settings
 
 #: Shorter values (a Reddit username like "bob") would blank ordinary words.
@@ -47,6 +47,8 @@ _CREDENTIAL_PAIR = re.compile(
 
 def configured_secrets(settings: Settings) -> list[str]:
     """Every secret value in the config, longest first; for a URL (a webhook), its path too."""
+    from pydantic import BaseModel, SecretStr  # here: the error boundary imports this module
+
     found: set[str] = set()
 
     def add(value: str) -> None:

@@ -8,9 +8,12 @@ brand Acme (Europe/Berlin, competitor Globex) with ``--complaints`` complaint th
 (negative posts naming @AcmeHelp, some 1-2 star reviews), brand replies in ``--answered``
 of them (minutes to days later), author follow-ups and thank-yous, plus ordinary
 mentions of Acme, Globex and two unrelated brands, spread over ``--days`` days. Then it
-prints seconds for: scoring every day once (to fill the complaint table), scoring one day
-(target < 1 s), the daemon's rescoring of the last 3 days, the KPI report of a day (with a
-weekly target, recomputed over 14 days), the unanswered queue and one alert check.
+prints seconds for: scoring every day once (to fill the complaint table and store each day's
+KPI parts), scoring one day (target < 1 s), the daemon's rescoring of the last 3 days, the
+KPI report of a day (with a weekly target, merged from the stored daily parts), what
+``monitor kpis --days 7`` computes (target < 0.5 s), the two weeks merged against the same
+recomputed from 14 days of mentions (and whether they are equal), the unanswered queue and
+one alert check.
 """
 
 from __future__ import annotations
@@ -31,8 +34,9 @@ from monitor.collectors.base import Target
 from monitor.collectors.x.settings import XBrandSettings
 from monitor.config import MonitorConfig, Settings
 from monitor.pipeline.alerts import check_and_send_alerts
-from monitor.pipeline.score import kpi_report, score_days, score_recent, unanswered
-from monitor.scoring import local_day
+from monitor.pipeline.kpis import _week_values, _week_values_recomputed
+from monitor.pipeline.score import kpi_report, kpi_rows, score_days, score_recent, unanswered
+from monitor.scoring import ALL_SOURCES, local_day
 from monitor.storage.db import make_engine, session_scope
 from monitor.storage.migrate import upgrade
 from monitor.storage.models import Complaint, Mention, SentimentLabel
@@ -303,9 +307,25 @@ def run(url: str, days: int) -> None:
         lambda: score_recent(engine, settings, clock=lambda: NOW, days=3),
     )
     timed(
-        f"kpi_report({day})",
+        f"kpi_report({day}) (weekly target: merged from stored parts)",
         lambda: kpi_report(engine, settings, brand="Acme", day=day, clock=lambda: NOW),
     )
+    week = [day - timedelta(days=i) for i in range(6, -1, -1)]
+
+    def kpis_command() -> None:  # what `monitor kpis --days 7` asks the library for
+        kpi_rows(engine, settings, brand="Acme", days=week, clock=lambda: NOW)
+        kpi_report(engine, settings, brand="Acme", day=day, clock=lambda: NOW)
+
+    timed("monitor kpis --days 7 (library calls, weekly target) (target < 0.5 s)", kpis_command)
+    merged = timed(
+        "the two weeks merged from stored parts",
+        lambda: _week_values(engine, settings, "Acme", day, ALL_SOURCES, lambda: NOW),
+    )
+    recomputed = timed(
+        "the same recomputed from 14 days of mentions (before)",
+        lambda: _week_values_recomputed(engine, settings, "Acme", day, ALL_SOURCES, lambda: NOW),
+    )
+    print(f"  merged == recomputed: {merged == recomputed}")
     queue = timed(
         "unanswered queue (all brands)", lambda: unanswered(engine, settings, clock=lambda: NOW)
     )

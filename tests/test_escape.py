@@ -87,3 +87,13 @@ def test_a_bad_format_string_is_left_to_the_handler() -> None:
     """The filter must not raise where logging itself reports the error."""
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "%d", ("nan",), None)
     assert OneLineLogs().filter(record) and record.msg == "%d"
+
+
+def test_csv_cell_keeps_one_line_and_defuses_formulas() -> None:
+    from monitor.escape import csv_cell
+
+    assert csv_cell('=HYPERLINK("http://evil")') == '\'=HYPERLINK("http://evil")'
+    assert csv_cell("+1 555") == "'+1 555" and csv_cell("-5 stars") == "'-5 stars"
+    assert csv_cell("@SUM(A1)") == "'@SUM(A1)"
+    assert csv_cell("@AcmeHelp where is my order?") == "@AcmeHelp where is my order?"
+    assert csv_cell("two\nlines\x1b[2J") == "two\\nlines\\x1b[2J"

@@ -24,8 +24,12 @@ class LabeledText:
     text: str
 
 
+#: A first line naming the columns (``id<TAB>label<TAB>text``, any case) is a header.
+HEADER = ("id", "label", "text")
+
+
 def read_labeled_tsv(path: str | Path) -> list[LabeledText]:
-    """Read id<TAB>label<TAB>text lines; raise `LabeledFileError` naming file and line."""
+    """Read id<TAB>label<TAB>text lines (a header line is skipped); errors name file and line."""
     path = Path(path)
     rows: list[LabeledText] = []
     with path.open(encoding="utf-8") as fh:
@@ -34,6 +38,8 @@ def read_labeled_tsv(path: str | Path) -> list[LabeledText]:
             if not line.strip():
                 continue
             parts = line.split("\t", 2)
+            if not rows and tuple(p.strip().lower() for p in parts) == HEADER:
+                continue  # a spreadsheet export starts with the column names
             if len(parts) != 3:
                 raise LabeledFileError(
                     f"{path}:{lineno}: expected 3 tab-separated fields (id, label, text), "

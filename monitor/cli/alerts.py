@@ -16,8 +16,6 @@ from monitor.cli.common import (
     print_json,
     say,
 )
-from monitor.pipeline.alerts import alert_deliveries, check_and_send_alerts, resend_alert
-from monitor.pipeline.delivery import SENT, UNCONFIRMED, ChannelSetupError
 
 
 def register(app: typer.Typer) -> None:
@@ -48,6 +46,9 @@ def alerts(
     as_json: JsonOpt = False,
 ) -> None:
     """List alerts fired since --since with their delivery state on each channel."""
+    from monitor.pipeline.alerts import alert_deliveries, check_and_send_alerts, resend_alert
+    from monitor.pipeline.delivery import SENT, UNCONFIRMED, ChannelSetupError
+
     if channel and resend is None:
         raise UsageError("--channel goes with --resend")
     ctx = context(config, db)

@@ -24,7 +24,6 @@ from typer.exceptions import TyperException
 
 from monitor.errors import EnvironmentUnavailable, MonitorError
 from monitor.redact import mask_url_passwords
-from monitor.storage.db import unavailable
 
 EXIT_BUG = 1
 EXIT_BAD_INPUT = 2
@@ -86,9 +85,12 @@ def _typed(exc: Exception) -> MonitorError | None:
     """``exc`` as a typed error, when it is one or stands for one (a lost database)."""
     if isinstance(exc, MonitorError):
         return exc
-    lost = unavailable(exc)
-    if lost is not None:
-        return lost
+    if "sqlalchemy" in sys.modules:  # only then can it be a database error; saves the import
+        from monitor.storage.db import unavailable
+
+        lost = unavailable(exc)
+        if lost is not None:
+            return lost
     if isinstance(exc, OSError) and exc.filename and exc.errno in _ENVIRONMENT_ERRNOS:
         return EnvironmentUnavailable(f"cannot use {str(exc.filename)!r}: {exc.strerror}")
     return None

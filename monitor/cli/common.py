@@ -9,20 +9,24 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.text import Text
-from sqlalchemy.engine import Engine
 
 from monitor.clock import utc_now
-from monitor.config import Settings, load_config
 from monitor.errors import UsageError  # re-exported: the commands raise it
 from monitor.escape import terminal
 from monitor.sanitize import EARLIEST
-from monitor.storage.db import open_engine
-from monitor.storage.migrate import ensure_schema
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from monitor.config import Settings
+
+# The config loader (pydantic) and storage (SQLAlchemy) are imported when a command first
+# needs them, so `monitor --help` and the usage errors start in a fraction of a second.
 
 # No emoji codes anywhere: ":x:" in data (a job id "collect:x:Acme") would become ❌.
 console = Console(emoji=False)
@@ -59,11 +63,16 @@ class AppContext:
     @cached_property
     def settings(self) -> Settings:
         """The validated config (loaded on first use)."""
+        from monitor.config import load_config
+
         return load_config(self.config_path)
 
     @cached_property
     def engine(self) -> Engine:
         """The database, schema created or upgraded on first use."""
+        from monitor.storage.db import open_engine
+        from monitor.storage.migrate import ensure_schema
+
         url = db_url(self.db_override) if self.db_override else self.settings.config.database_url
         engine = open_engine(url)
         ensure_schema(engine)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from monitor.cli.common import (
     ConfigOpt,
@@ -15,18 +14,18 @@ from monitor.cli.common import (
     JsonOpt,
     console,
     context,
-    data_text,
     db_url,
     parse_time,
     print_json,
     say,
 )
-from monitor.collectors.base import Page
-from monitor.pipeline.collect import collect as run_collect
-from monitor.pipeline.importing import import_file
-from monitor.storage.db import open_engine
-from monitor.storage.mentions import UpsertResult
-from monitor.storage.migrate import upgrade
+from monitor.cli.tables import Column, CsvOpt, View, WideOpt, render, view
+
+if TYPE_CHECKING:
+    from monitor.collectors.base import Page
+    from monitor.pipeline.collect import CollectReport
+    from monitor.storage.mentions import UpsertResult
+# the pipeline and storage are imported in the commands that use them: fast --help
 
 
 def register(app: typer.Typer) -> None:
@@ -38,6 +37,9 @@ def register(app: typer.Typer) -> None:
 
 def init(config: ConfigOpt = None, db: DbOpt = None) -> None:
     """Create the database schema, or upgrade it to this version."""
+    from monitor.storage.db import open_engine
+    from monitor.storage.migrate import upgrade
+
     ctx = context(config, db)
     url = ctx.db_override or ctx.settings.config.database_url
     engine = open_engine(db_url(url))
@@ -61,16 +63,21 @@ def collect(
     until: Annotated[
         str | None, typer.Option(help="backfill up to this time (cursor untouched)")
     ] = None,
+    wide: WideOpt = False,
     as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
 ) -> None:
     """Run one collection pass over the enabled sources."""
+    from monitor.pipeline.collect import collect as run_collect
+
+    chosen = view(wide=wide, as_json=as_json, as_csv=as_csv)
     ctx = context(config, db)
     settings, engine = ctx.settings, ctx.engine
     if brand is not None:
         settings.brand(brand)
     start = parse_time(since, ctx.now()) if since else None
     end = parse_time(until, ctx.now()) if until else None
-    show_progress = console.is_terminal and not as_json
+    show_progress = console.is_terminal and chosen in (View.COMPACT, View.WIDE)
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -115,25 +122,7 @@ def collect(
         }
         for r in reports
     ]
-    if as_json:
-        print_json(rows)
-    else:
-        table = Table(title="collection pass")
-        for col in ("source", "target", "pages", "new", "edited", "same", "skipped", "status"):
-            table.add_column(col)
-        for r in reports:
-            status = r.error or ("; ".join(r.notes) if r.notes else "ok")
-            table.add_row(
-                data_text(r.source),
-                data_text(r.target),
-                str(r.pages),
-                str(r.result.inserted),
-                str(r.result.updated),
-                str(r.result.unchanged),
-                _skipped_cell(r.skipped_pages, r.skipped_posts),
-                data_text(status),
-            )
-        console.print(table)
+    render(COLLECT_COLUMNS, reports, chosen, title="collection pass", documents=rows)
     if any(r.error for r in reports):
         raise typer.Exit(1)
 
@@ -141,6 +130,28 @@ def collect(
 def _skipped_cell(pages: int, posts: int) -> str:
     """Pages left unread and posts left out of one pass (``N`` when only pages)."""
     return f"{pages} pages, {posts} posts" if posts else str(pages)
+
+
+def _status(r: CollectReport) -> str:
+    return r.error or ("; ".join(r.notes) if r.notes else "ok")
+
+
+COLLECT_COLUMNS: list[Column[CollectReport]] = [
+    Column("source", lambda r: r.source),
+    Column("target", lambda r: r.target),
+    Column("pages", lambda r: r.pages, right=True),
+    Column("new", lambda r: r.result.inserted, right=True),
+    Column("edited", lambda r: r.result.updated, right=True),
+    Column("same", lambda r: r.result.unchanged, right=True),
+    Column(
+        "skipped",
+        lambda r: r.skipped_pages,
+        text=lambda r: _skipped_cell(r.skipped_pages, r.skipped_posts),
+        right=True,
+    ),
+    Column("skipped_posts", lambda r: r.skipped_posts, compact=False, right=True),
+    Column("status", _status, flex=True),
+]
 
 
 def import_(
@@ -154,6 +165,8 @@ def import_(
     Exits 0 when the file was read (bad rows listed on stderr), 2 when it cannot be read,
     stops part way, or none of its rows could be imported.
     """
+    from monitor.pipeline.importing import import_file
+
     ctx = context(config, db)
     settings, engine = ctx.settings, ctx.engine
 

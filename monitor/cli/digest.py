@@ -6,7 +6,7 @@ import shlex
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,8 +21,10 @@ from monitor.cli.common import (
     print_json,
     say,
 )
-from monitor.pipeline.delivery import SENT, UNCONFIRMED, ChannelSetupError, ChannelState
-from monitor.pipeline.digest import digest_status, require_channels, send_due_digests
+
+if TYPE_CHECKING:
+    from monitor.pipeline.delivery import ChannelState
+# the pipeline (storage, report) is imported in the functions that use it: fast --help
 
 #: ``--status`` without ``--date`` covers this many days back.
 STATUS_DAYS = 14
@@ -39,6 +41,8 @@ def _resend_hint(channel: str, brand: str, day: date) -> str:
 
 def _state_line(c: ChannelState, hint: str) -> str:
     """One channel's state for people; unconfirmed says what to check and how to resend."""
+    from monitor.pipeline.delivery import SENT, UNCONFIRMED
+
     line = f"  {c.channel}: {c.state}"
     if c.sent_at is not None:
         line += f" at {c.sent_at.isoformat(timespec='seconds')}"
@@ -58,6 +62,8 @@ def _states_doc(channels: list[ChannelState]) -> list[dict[str, object]]:
 
 
 def _show_status(ctx: AppContext, brand: str | None, day: date | None, as_json: bool) -> None:
+    from monitor.pipeline.digest import digest_status
+
     now = ctx.now()
     since = None if day else now.date() - timedelta(days=STATUS_DAYS)
     rows = digest_status(ctx.engine, ctx.settings, now=now, brand=brand, day=day, since=since)
@@ -107,6 +113,9 @@ def digest(
     as_json: JsonOpt = False,
 ) -> None:
     """Build the daily digest (HTML, text, charts) and, with --send, deliver it."""
+    from monitor.pipeline.delivery import UNCONFIRMED, ChannelSetupError
+    from monitor.pipeline.digest import require_channels, send_due_digests
+
     if sum([send, status, resend]) > 1:
         raise UsageError("use only one of --send, --status and --resend")
     if channel and not resend:

@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+from zoneinfo import ZoneInfo
 
 import typer
-from rich.table import Table
 
 from monitor.cli.common import (
     ConfigOpt,
     DbOpt,
     JsonOpt,
     UsageError,
-    console,
     context,
-    data_text,
     parse_since,
-    print_json,
 )
+from monitor.cli.tables import Column, CsvOpt, WideOpt, age_text, render, view
 from monitor.posts import SENTIMENT_LABELS
-from monitor.storage.complaints import complaint_flags
-from monitor.storage.db import session_scope
-from monitor.storage.mentions import MentionFilter, recent_mentions
-from monitor.storage.models import Mention
+
+if TYPE_CHECKING:
+    from monitor.config import Settings
+    from monitor.storage.models import Mention
 
 
 def register(app: typer.Typer) -> None:
@@ -58,13 +59,20 @@ def mentions(
     brand: Annotated[str | None, typer.Option("--brand", "-b")] = None,
     search: Annotated[str | None, typer.Option(help="text or author contains this")] = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
+    wide: WideOpt = False,
     as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
 ) -> None:
-    """Recent inbound mentions, newest first."""
+    """Recent inbound mentions, newest first (--wide: every column, times in brand time)."""
     if sentiment is not None and sentiment not in SENTIMENT_LABELS:
         raise UsageError(
             f"--sentiment must be one of {', '.join(SENTIMENT_LABELS)}, not {sentiment!r}"
         )
+    from monitor.storage.complaints import complaint_flags
+    from monitor.storage.db import session_scope
+    from monitor.storage.mentions import MentionFilter, recent_mentions
+
+    chosen = view(wide=wide, as_json=as_json, as_csv=as_csv)
     ctx = context(config, db)
     brands = [ctx.settings.brand(brand).name] if brand else None
     flt = MentionFilter(
@@ -79,19 +87,63 @@ def mentions(
         rows = recent_mentions(session, flt)
         flags = complaint_flags(session, [m.id for m in rows if m.id is not None])
     docs = [mention_json(m, **flags.get(m.id or 0, {})) for m in rows]
-    if as_json:
-        print_json(docs)
-        return
-    table = Table(title=f"{len(docs)} mentions")
-    for col in ("time (UTC)", "source", "brand", "author", "sentiment", "text"):
-        table.add_column(col, overflow="fold")
-    for m in rows:
-        table.add_row(
-            m.created_at.strftime("%Y-%m-%d %H:%M"),
-            data_text(m.source),
-            data_text(m.brand),
-            data_text(m.author),
-            f"{m.sentiment or '-'} {m.sentiment_confidence or 0:.2f}" if m.sentiment else "-",
-            data_text(m.text[:200]),  # post text is data: never markup, controls shown escaped
-        )
-    console.print(table)
+    zones, now = brand_zones(ctx.settings), ctx.now()
+    shown = [
+        MentionRow(m, zones.get(m.brand.casefold(), ZoneInfo("UTC")), now, flags.get(m.id or 0, {}))
+        for m in rows
+    ]
+    render(MENTION_COLUMNS, shown, chosen, title=f"{len(rows)} mentions", documents=docs)
+
+
+def brand_zones(settings: Settings) -> dict[str, ZoneInfo]:
+    """Each configured brand's and competitor's time zone (a competitor's is its owner's)."""
+    zones: dict[str, ZoneInfo] = {}
+    for b in settings.config.brands:
+        zones[b.name.casefold()] = b.zone
+        for c in b.competitors:
+            zones.setdefault(c.name.casefold(), b.zone)
+    return zones
+
+
+@dataclass(frozen=True, slots=True)
+class MentionRow:
+    """One mention as the table shows it: times in its brand's zone, age against now."""
+
+    mention: Mention
+    zone: ZoneInfo
+    now: datetime
+    flags: Mapping[str, bool | None]
+
+    @property
+    def local(self) -> datetime:
+        """When it was posted, in the brand's time zone."""
+        return self.mention.created_at.astimezone(self.zone)
+
+
+#: An author's name longer than this is cut in the compact view (--wide shows it whole).
+AUTHOR_CELLS = 18
+
+
+def _sentiment(r: MentionRow) -> str:
+    m = r.mention
+    return f"{m.sentiment} {m.sentiment_confidence or 0:.2f}" if m.sentiment else "-"
+
+
+MENTION_COLUMNS: list[Column[MentionRow]] = [
+    Column("id", lambda r: f"{r.mention.source}:{r.mention.external_id}"),
+    Column("age", lambda r: age_text(r.mention.created_at, r.now), right=True),
+    Column(
+        "time",
+        lambda r: r.local.isoformat(timespec="seconds"),
+        text=lambda r: r.local.strftime("%Y-%m-%d %H:%M %Z"),
+        compact=False,
+    ),
+    Column("brand", lambda r: r.mention.brand, compact=False),
+    Column("author", lambda r: r.mention.author, limit=AUTHOR_CELLS),
+    Column("sentiment", lambda r: r.mention.sentiment, text=_sentiment),
+    Column("confidence", lambda r: r.mention.sentiment_confidence, compact=False),
+    Column("complaint", lambda r: r.flags.get("is_complaint"), compact=False),
+    Column("answered", lambda r: r.flags.get("answered"), compact=False),
+    Column("link", lambda r: r.mention.url, compact=False),
+    Column("text", lambda r: r.mention.text, flex=True),
+]

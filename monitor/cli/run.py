@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from monitor.cli.common import ConfigOpt, DbOpt, context, say
-from monitor.daemon import AlreadyRunning, Daemon, DaemonError
+
+if TYPE_CHECKING:
+    from monitor.daemon import Daemon
 
 #: Exit status when another ``monitor run`` holds the database: the environment, not the input.
 EXIT_ALREADY_RUNNING = 3
@@ -34,6 +36,8 @@ def run(
     ] = False,
 ) -> None:
     """Collect, classify, score, alert and send digests on schedule until SIGTERM/SIGINT."""
+    from monitor.daemon import AlreadyRunning, Daemon, DaemonError  # heavy: only when run
+
     ctx = context(config, db)
     _job_lines_visible()
     daemon = Daemon(ctx.settings, ctx.engine, clock=ctx.now)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -22,19 +22,14 @@ from monitor.cli.common import (
     print_json,
     say,
 )
-from monitor.config import BrandConfig, Settings
-from monitor.pipeline.score import (
-    KpiStatus,
-    ScoreReport,
-    UnknownMentionError,
-    kpi_report,
-    kpi_rows,
-    mark_resolved,
-    score_days,
-)
-from monitor.pipeline.score import unanswered as unanswered_queue
+from monitor.cli.tables import Column, CsvOpt, View, WideOpt, render, view
 from monitor.report.formatting import MISSING, format_change, format_minutes, format_value
-from monitor.scoring import ALL_SOURCES, local_day
+from monitor.scoring import ALL_SOURCES, KPI_KEYS, local_day
+
+if TYPE_CHECKING:
+    from monitor.config import BrandConfig, Settings
+    from monitor.pipeline.score import KpiStatus
+# the pipeline (storage) is imported in the commands that use it: fast --help
 
 #: The most day columns the KPI table shows (``--json`` has every day).
 TABLE_DAYS = 7
@@ -69,6 +64,8 @@ def score(
     as_json: JsonOpt = False,
 ) -> None:
     """Compute and store daily KPIs and complaints (default: the last daemon.rescore_days)."""
+    from monitor.pipeline.score import ScoreReport, score_days
+
     if date and since:
         raise UsageError("give --date or --since, not both")
     ctx = context(config, db)
@@ -109,9 +106,18 @@ def kpis(
     source: Annotated[
         str, typer.Option("--source", "-s", help="a source name, or all")
     ] = ALL_SOURCES,
+    wide: WideOpt = False,
     as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
 ) -> None:
-    """Daily KPIs with their targets, met or missed, and the change against the previous period."""
+    """Daily KPIs with their targets, met or missed, and the change against the previous period.
+
+    The default view shows the last day; --wide adds a column per day and the 7-day mean;
+    --csv gives one line per brand, source, day and KPI.
+    """
+    from monitor.pipeline.score import kpi_report, kpi_rows
+
+    chosen = view(wide=wide, as_json=as_json, as_csv=as_csv)
     if days is not None and date is not None:
         raise UsageError("give --days or --date, not both")
     ctx = context(config, db)
@@ -124,17 +130,21 @@ def kpis(
             ctx.engine, settings, brand=b.name, days=wanted, source=source, clock=lambda: now
         )
         documents.extend(rows)
-        if not as_json:
+        if chosen in (View.COMPACT, View.WIDE):
             report = kpi_report(
                 ctx.engine, settings, brand=b.name, day=wanted[-1], source=source,
                 clock=lambda: now,
             )  # fmt: skip
-            tables.append(_kpi_table(b, source, rows[-TABLE_DAYS:], report))
-    if as_json:
+            tables.append((f"{b.name} · {source} · {b.timezone}", rows[-TABLE_DAYS:], report))
+    if chosen is View.JSON:
         print_json(documents)
         return
-    for table in tables:
-        console.print(table)
+    if chosen is View.CSV:
+        long = [(doc, key) for doc in documents for key in KPI_KEYS]
+        render(KPI_CSV_COLUMNS, long, chosen)
+        return
+    for title, rows, report in tables:
+        render(_kpi_columns(rows), report, chosen, title=title)
 
 
 def _target_text(status: KpiStatus) -> str:
@@ -144,41 +154,65 @@ def _target_text(status: KpiStatus) -> str:
     return f"{sign} {format_value(status.target_value, status.unit)} /{status.period}"
 
 
-def _status_text(status: KpiStatus) -> Text:
+def _status_word(status: KpiStatus) -> str:
     if status.met is None:
-        return Text(MISSING if status.bound is None else "no data", style="dim")
-    return Text("met", style="green") if status.met else Text("MISSED", style="bold red")
+        return MISSING if status.bound is None else "no data"
+    return "met" if status.met else "MISSED"
 
 
-def _kpi_table(
-    brand: BrandConfig, source: str, rows: list[dict[str, Any]], report: list[KpiStatus]
-) -> Table:
-    """KPIs as rows; a column per day, then target, status and change for the last day."""
+def _status_style(status: KpiStatus) -> str:
+    if status.met is None:
+        return "dim"
+    return "green" if status.met else "bold red"
+
+
+def _change_text(status: KpiStatus) -> str:
+    change = format_change(status.change, status.unit)
+    if status.period == "week":
+        # a weekly target is judged on the week: say so next to its figures
+        change = f"{change} (week {format_value(status.value, status.unit)})"
+    return change
+
+
+def _day_column(row: dict[str, Any], name: str, compact: bool) -> Column[KpiStatus]:
+    return Column(
+        name,
+        lambda s: row.get(s.key),
+        text=lambda s: format_value(row.get(s.key), s.unit),
+        compact=compact,
+        right=True,
+    )
+
+
+def _kpi_columns(rows: list[dict[str, Any]]) -> list[Column[KpiStatus]]:
+    """KPIs as rows: the last day (a column per day with --wide), target, status, change."""
     last = rows[-1]["date"]
-    title = data_text(f"{brand.name} · {source} · {brand.timezone}")
-    table = Table(title=title, title_justify="left")
-    table.add_column("KPI", no_wrap=True)
-    for row in rows:
-        table.add_column(row["date"][5:] if len(rows) > 1 else row["date"], justify="right")
-    table.add_column("target")
-    table.add_column(f"{last[5:]} status")
-    table.add_column("change", justify="right")
-    table.add_column("7-day mean", justify="right")
-    for status in report:
-        cells = [format_value(row.get(status.key), status.unit) for row in rows]
-        change = format_change(status.change, status.unit)
-        if status.period == "week":
-            # a weekly target is judged on the week: say so next to its figures
-            change = f"{change} (week {format_value(status.value, status.unit)})"
-        table.add_row(
-            status.label,
-            *cells,
-            _target_text(status),
-            _status_text(status),
-            change,
-            format_value(status.mean_7d, status.unit),
-        )
-    return table
+    days = [_day_column(row, row["date"], compact=False) for row in rows[:-1]]
+    return [
+        Column("kpi", lambda s: s.key, text=lambda s: s.label),
+        *days,
+        _day_column(rows[-1], last, compact=True),
+        Column("target", lambda s: s.target_value, text=_target_text),
+        Column("status", lambda s: s.met, text=_status_word, style=_status_style),
+        Column("change", lambda s: s.change, text=_change_text, flex=True),
+        Column(
+            "7-day mean",
+            lambda s: s.mean_7d,
+            text=lambda s: format_value(s.mean_7d, s.unit),
+            compact=False,
+            right=True,
+        ),
+    ]
+
+
+#: ``kpis --csv``: one line per brand, source, day and KPI (long format, for pivot tables).
+KPI_CSV_COLUMNS: list[Column[tuple[dict[str, Any], str]]] = [
+    Column("brand", lambda r: r[0]["brand"]),
+    Column("source", lambda r: r[0]["source"]),
+    Column("date", lambda r: r[0]["date"]),
+    Column("kpi", lambda r: r[1]),
+    Column("value", lambda r: r[0].get(r[1])),
+]
 
 
 def unanswered(
@@ -190,6 +224,8 @@ def unanswered(
     as_json: JsonOpt = False,
 ) -> None:
     """The unanswered complaints, most urgent first."""
+    from monitor.pipeline.score import unanswered as unanswered_queue
+
     ctx = context(config, db)
     now = ctx.now()
     items = unanswered_queue(
@@ -226,6 +262,8 @@ def resolve(
     note: Annotated[str | None, typer.Option("--note", help="a note kept with the mark")] = None,
 ) -> None:
     """Mark a complaint resolved by hand (it leaves the queue; its day is rescored)."""
+    from monitor.pipeline.score import UnknownMentionError, mark_resolved
+
     ctx = context(config, db)
     when: datetime | None = parse_time(at, ctx.now()) if at else None
     try:

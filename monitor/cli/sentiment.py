@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -16,11 +16,10 @@ from monitor.cli.common import (
     UsageError,
     console,
     context,
-    data_text,
     print_json,
     say,
 )
-from monitor.pipeline.classify import classify_backlog, get_classifier
+from monitor.cli.tables import Column, CsvOpt, WideOpt, render, view
 
 sentiment_app = typer.Typer(help="Try and evaluate the sentiment model.", no_args_is_help=True)
 
@@ -41,6 +40,8 @@ def classify(
     as_json: JsonOpt = False,
 ) -> None:
     """Label the backlog of unlabeled mentions."""
+    from monitor.pipeline.classify import classify_backlog, get_classifier  # torch: only here
+
     ctx = context(config, db)
     engine = ctx.engine
     classifier = get_classifier(ctx.settings)
@@ -91,6 +92,7 @@ def sentiment_eval(
 ) -> None:
     """Score the model on a labeled TSV: macro recall, accuracy, per class, confusion, speed."""
     from monitor.classify import LabeledFileError, evaluate
+    from monitor.pipeline.classify import get_classifier
 
     ctx = context(config, db)
     if not file.is_file():
@@ -128,9 +130,14 @@ def sentiment_predict(
     texts: Annotated[list[str], typer.Argument(help="one or more texts")],
     config: ConfigOpt = None,
     db: DbOpt = None,
+    wide: WideOpt = False,
     as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
 ) -> None:
     """Label a few texts for a quick look."""
+    from monitor.pipeline.classify import get_classifier  # torch: only here
+
+    chosen = view(wide=wide, as_json=as_json, as_csv=as_csv)
     ctx = context(config, db)
     predictions = get_classifier(ctx.settings).classify(texts)
     docs = [
@@ -143,15 +150,21 @@ def sentiment_predict(
         }
         for t, p in zip(texts, predictions, strict=True)
     ]
-    if as_json:
-        print_json(docs)
-        return
-    table = Table()
-    for col in ("label", "confidence", "text"):
-        table.add_column(col, overflow="fold")
-    for d in docs:
-        conf = f"{d['confidence']:.3f}" if d["confidence"] is not None else "-"
-        table.add_row(
-            str(d["label"] or f"skipped: {d['skipped_reason']}"), conf, data_text(d["text"])
-        )
-    console.print(table)
+    render(PREDICT_COLUMNS, docs, chosen, documents=docs)
+
+
+def _label(d: dict[str, Any]) -> str:
+    return str(d["label"] or f"skipped: {d['skipped_reason']}")
+
+
+PREDICT_COLUMNS: list[Column[dict[str, Any]]] = [
+    Column("label", lambda d: d["label"], text=_label),
+    Column(
+        "confidence",
+        lambda d: d["confidence"],
+        text=lambda d: "-" if d["confidence"] is None else f"{d['confidence']:.3f}",
+        right=True,
+    ),
+    Column("skipped_reason", lambda d: d["skipped_reason"], compact=False),
+    Column("text", lambda d: d["text"], flex=True),
+]

@@ -135,9 +135,6 @@ class CheckableCollector(Protocol):
         ...
 
 
-CollectorFactory = Callable[[SourceSettings, Clock], Collector]
-
-
 def secret_value(secret: SecretStr | None) -> str | None:
     """Unwrap a secret at the last moment, right where a client needs it."""
     return secret.get_secret_value() if secret is not None else None

@@ -6,7 +6,7 @@ import importlib
 from functools import cache
 from importlib.metadata import entry_points
 
-from monitor.collectors.base import Collector
+from monitor.collectors.base import BrandSourceSettings, Collector, SourceSettings
 
 ENTRY_POINT_GROUP = "monitor.collectors"
 
@@ -52,8 +52,41 @@ def collector_classes() -> dict[str, type[Collector]]:
     return found
 
 
+def _builtin_spec(name: str) -> str | None:
+    """The built-in ``module:Class`` registered as ``name`` (its package is named after it)."""
+    for spec in BUILTIN_COLLECTORS:
+        module = spec.partition(":")[0]
+        if module == f"monitor.collectors.{name}.collector":
+            return spec
+    return None
+
+
+def _plugin_named(name: str) -> bool:
+    return any(ep.name == name for ep in entry_points(group=ENTRY_POINT_GROUP))
+
+
+def settings_models(name: str) -> tuple[type[SourceSettings], type[BrandSourceSettings]]:
+    """The ``sources.<name>`` and ``brands[i].sources.<name>`` models of source ``name``.
+
+    A built-in's models come from its light ``settings`` module (``XSettings`` and
+    ``XBrandSettings`` next to ``XCollector``), so loading the config never imports a
+    client library (atproto alone takes ~1 s); a plug-in's come from its class.
+    """
+    spec = _builtin_spec(name)
+    if spec is not None and not _plugin_named(name):
+        module, _, attr = spec.partition(":")
+        stem = attr.removesuffix("Collector")
+        settings = importlib.import_module(module.removesuffix(".collector") + ".settings")
+        return getattr(settings, f"{stem}Settings"), getattr(settings, f"{stem}BrandSettings")
+    cls = collector_class(name)
+    return cls.settings_model, cls.brand_settings_model
+
+
 def collector_class(name: str) -> type[Collector]:
     """The collector class registered as ``name``, with a clear error when unknown."""
+    spec = _builtin_spec(name)
+    if spec is not None and not _plugin_named(name):
+        return _load(spec)  # only this source's client library is imported
     classes = collector_classes()
     try:
         return classes[name]

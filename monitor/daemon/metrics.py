@@ -88,11 +88,6 @@ class Metrics:
         with self._lock:
             return [self._last[k] for k in sorted(self._last)]
 
-    def posts_collected(self) -> dict[tuple[str, str], int]:
-        """New posts stored per (source, target) since the start."""
-        with self._lock:
-            return dict(self._posts)
-
     def render(self, stored: StoredFigures) -> str:
         """The Prometheus text exposition (format 0.0.4) of everything counted and read."""
         with self._lock:

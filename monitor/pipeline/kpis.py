@@ -20,6 +20,7 @@ from monitor.pipeline.facts import (
 from monitor.report.model import Unit
 from monitor.scoring import (
     ALL_SOURCES,
+    KPI_BY_KEY,
     KPI_KEYS,
     BrandView,
     KpiRow,
@@ -27,38 +28,15 @@ from monitor.scoring import (
     period_range,
     previous_range,
 )
+from monitor.scoring.kpis import row_from_parts
 from monitor.scoring.model import require_aware
+from monitor.scoring.parts import PARTS_KEY, KpiParts
 from monitor.scoring.stats import mean
 from monitor.storage.db import session_scope
 from monitor.storage.scores import stored_kpis
 
 Clock = Callable[[], datetime]
 Values = dict[str, Any]
-
-#: Display label, unit (as ``monitor.report.KpiLine``) and whether higher is better.
-KPI_INFO: dict[str, tuple[str, Unit, bool | None]] = {
-    "volume": ("Inbound mentions", "count", None),
-    "positive": ("Positive", "count", True),
-    "neutral": ("Neutral", "count", None),
-    "negative": ("Negative", "count", False),
-    "unlabeled": ("Not yet classified", "count", None),
-    "net_sentiment": ("Net sentiment", "pct", True),
-    "csat_proxy": ("CSAT proxy", "pct", True),
-    "nps_proxy": ("NPS proxy", "pct", True),
-    "complaints": ("Complaints", "count", False),
-    "answered": ("Answered", "count", True),
-    "response_rate": ("Response rate", "rate", True),
-    "frt_median_min": ("First response (median)", "min", False),
-    "frt_p90_min": ("First response (p90)", "min", False),
-    "answered_within_sla": ("Answered within SLA", "rate", True),
-    "unanswered_overdue": ("Unanswered past SLA", "count", False),
-    "abandonment_rate": ("Abandonment rate", "rate", False),
-    "resolution_median_min": ("Resolution time (median)", "min", False),
-    "fcr_rate": ("First-contact resolution", "rate", True),
-    "effort_proxy": ("Customer effort (posts)", "count", False),
-    "share_of_voice": ("Share of voice", "pct", True),
-}
-assert tuple(KPI_INFO) == KPI_KEYS, "KPI_INFO must list every KPI in display order"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +69,14 @@ class KpiStatus:
     target_value: float | None = None
 
 
+def stored_values(row: KpiRow) -> Values:
+    """What a day's row stores: its KPI values and, beside them, its mergeable parts."""
+    values: Values = dict(row.values())
+    if row.parts is not None:
+        values[PARTS_KEY] = row.parts.to_json()
+    return values
+
+
 def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
@@ -101,7 +87,7 @@ def _empty_values(settings: Settings, brand: str, source: str, now: datetime) ->
     view = BrandView.build([], profile, now)
     day = now.date()
     rows = kpis_from_view(view, [], scoring_params(settings), day, day, (source,))
-    return next(r for r in rows if r.source == source).values()
+    return stored_values(next(r for r in rows if r.source == source))
 
 
 def daily_values(
@@ -134,7 +120,7 @@ def daily_values(
         else:
             missing.append(day)
     for day, row in _computed(settings, config.name, missing, source, now, engine).items():
-        values[day] = row.values()
+        values[day] = stored_values(row)
     return values
 
 
@@ -198,7 +184,8 @@ def kpi_report(
         weekly = _week_values(engine, settings, config.name, day, source, clock)
     statuses = []
     for key in KPI_KEYS:
-        label, unit, higher = KPI_INFO[key]
+        kpi = KPI_BY_KEY[key]  # the one catalogue: label, unit, which way is better
+        label, unit, higher = kpi.label, kpi.unit, kpi.higher_is_better
         target = targets.get(key)
         day_value = _float(daily[day].get(key))
         if target is not None and target.period == "week" and weekly is not None:
@@ -228,6 +215,30 @@ def kpi_report(
 
 
 def _week_values(
+    engine: Engine, settings: Settings, brand: str, day: date, source: str, clock: Clock
+) -> tuple[Values, Values]:
+    """The KPIs over the week ending with ``day`` and over the week before.
+
+    Merged from the 14 days' stored parts (a day never scored is computed); only when a
+    stored day has no parts (scored by an older version) are the weeks recomputed from
+    their mentions. Both give the same figures: one arithmetic, ``row_from_parts``.
+    """
+    first, _ = previous_range(day, "week")
+    days = [first + timedelta(days=i) for i in range((day - first).days + 1)]
+    daily = daily_values(engine, settings, brand=brand, days=days, source=source, clock=clock)
+    parts = {d: KpiParts.from_json(v.get(PARTS_KEY, {})) for d, v in daily.items()}
+    if any(p is None for p in parts.values()):
+        return _week_values_recomputed(engine, settings, brand, day, source, clock)
+    has_competitors = bool(settings.brand(brand).competitors)
+    out = []
+    for start, end in (period_range(day, "week"), previous_range(day, "week")):
+        merged = KpiParts.merge(p for d, p in parts.items() if start <= d <= end and p is not None)
+        row = row_from_parts(brand, source, start, end, merged, has_competitors)
+        out.append(row.values())
+    return out[0], out[1]
+
+
+def _week_values_recomputed(
     engine: Engine, settings: Settings, brand: str, day: date, source: str, clock: Clock
 ) -> tuple[Values, Values]:
     """The KPIs recomputed over the week ending with ``day`` and over the week before."""

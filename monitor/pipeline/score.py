@@ -19,7 +19,7 @@ from monitor.pipeline.facts import (
     load_threads_of,
     scoring_params,
 )
-from monitor.pipeline.kpis import KpiStatus, kpi_report, kpi_rows
+from monitor.pipeline.kpis import KpiStatus, kpi_report, kpi_rows, stored_values
 from monitor.scoring import (
     Complaint,
     QueueItem,
@@ -108,7 +108,7 @@ def score_days(
             # a separate, short write transaction: SQLite cannot turn a stale read into a write
             with session_scope(engine) as session:
                 for day, day_rows in rows.items():
-                    values = {r.source: r.values() for r in day_rows}
+                    values = {r.source: stored_values(r) for r in day_rows}
                     report.rows += save_daily_kpis(session, profile.name, day, values, now)
                 save_complaints(session, profile.name, analysis.start, analysis.end, records, now)
             report.complaints += sum(

@@ -6,12 +6,13 @@ import io
 import math
 from collections.abc import Sequence
 from datetime import date
-
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from monitor.report.model import History
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 #: Chart names double as CID and file-name stems; their order is the order in the digest.
 SENTIMENT_MIX = "sentiment_mix"
@@ -34,6 +35,10 @@ _DPI = 144
 
 def _figure() -> tuple[Figure, Axes]:
     """A fresh figure on its own Agg canvas (no pyplot global state, safe in threads)."""
+    # imported here: matplotlib costs ~0.5 s, and only digests draw charts
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=_SIZE_IN, dpi=_DPI)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)

@@ -26,11 +26,14 @@ from monitor.scoring.complaints import (
 from monitor.scoring.days import day_bounds, local_day
 from monitor.scoring.kpis import (
     ALL_SOURCES,
+    CATALOGUE,
     COUNT_KEYS,
+    KPI_BY_KEY,
     KPI_KEYS,
     MINUTE_KEYS,
     PERCENT_KEYS,
     RATE_KEYS,
+    KpiDef,
     KpiRow,
     daily_kpis,
     daily_kpis_many,
@@ -40,12 +43,9 @@ from monitor.scoring.kpis import (
 from monitor.scoring.model import BrandProfile, ManualResolution, MentionFacts, ScoringParams
 from monitor.scoring.targets import (
     Target,
-    TargetCheck,
-    check_targets,
     parse_targets,
     period_range,
     previous_range,
-    target_checks,
 )
 from monitor.scoring.threads import BrandView
 from monitor.scoring.unanswered import (
@@ -57,7 +57,9 @@ from monitor.scoring.unanswered import (
 
 __all__ = [
     "ALL_SOURCES",
+    "CATALOGUE",
     "COUNT_KEYS",
+    "KPI_BY_KEY",
     "KPI_KEYS",
     "MINUTE_KEYS",
     "NEGATIVE_SPIKE",
@@ -71,6 +73,7 @@ __all__ = [
     "BrandProfile",
     "BrandView",
     "Complaint",
+    "KpiDef",
     "KpiRow",
     "ManualResolution",
     "MentionFacts",
@@ -78,10 +81,8 @@ __all__ = [
     "ScoringParams",
     "SpikeCheck",
     "Target",
-    "TargetCheck",
     "analyze_complaints",
     "analyze_view",
-    "check_targets",
     "complaint_reason",
     "daily_kpis",
     "daily_kpis_many",
@@ -98,6 +99,5 @@ __all__ = [
     "queue_from_complaints",
     "spike_alert",
     "spike_check",
-    "target_checks",
     "unanswered_queue",
 ]

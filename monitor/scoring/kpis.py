@@ -3,58 +3,68 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from monitor.scoring.complaints import Complaint, analyze_view
 from monitor.scoring.days import day_bounds
 from monitor.scoring.model import BrandProfile, ManualResolution, MentionFacts, ScoringParams
-from monitor.scoring.stats import mean, median, nearest_rank, ratio
+from monitor.scoring.parts import KpiParts, row_values, span
 from monitor.scoring.threads import BrandView
 
+KpiUnit = Literal["count", "rate", "pct", "min"]
+
+
+@dataclass(frozen=True, slots=True)
+class KpiDef:
+    """One KPI of docs/kpis.md: key, display label, unit, and which way is better.
+
+    ``whole`` marks an integer count (0 when nothing happened); rates are on 0-1,
+    percentages on 0-100 (net sentiment and NPS may be negative), durations in minutes.
+    """
+
+    key: str
+    label: str
+    unit: KpiUnit
+    higher_is_better: bool | None
+    whole: bool = False
+
+
+#: The one KPI catalogue, in the order of docs/kpis.md (and of every table and JSON row).
+CATALOGUE: tuple[KpiDef, ...] = (
+    KpiDef("volume", "Inbound mentions", "count", None, whole=True),
+    KpiDef("positive", "Positive", "count", True, whole=True),
+    KpiDef("neutral", "Neutral", "count", None, whole=True),
+    KpiDef("negative", "Negative", "count", False, whole=True),
+    KpiDef("unlabeled", "Not yet classified", "count", None, whole=True),
+    KpiDef("net_sentiment", "Net sentiment", "pct", True),
+    KpiDef("csat_proxy", "CSAT proxy", "pct", True),
+    KpiDef("nps_proxy", "NPS proxy", "pct", True),
+    KpiDef("complaints", "Complaints", "count", False, whole=True),
+    KpiDef("answered", "Answered", "count", True, whole=True),
+    KpiDef("response_rate", "Response rate", "rate", True),
+    KpiDef("frt_median_min", "First response (median)", "min", False),
+    KpiDef("frt_p90_min", "First response (p90)", "min", False),
+    KpiDef("answered_within_sla", "Answered within SLA", "rate", True),
+    KpiDef("unanswered_overdue", "Unanswered past SLA", "count", False, whole=True),
+    KpiDef("abandonment_rate", "Abandonment rate", "rate", False),
+    KpiDef("resolution_median_min", "Resolution time (median)", "min", False),
+    KpiDef("fcr_rate", "First-contact resolution", "rate", True),
+    KpiDef("effort_proxy", "Customer effort (posts)", "count", False),  # a mean, not whole
+    KpiDef("share_of_voice", "Share of voice", "pct", True),
+)
+KPI_BY_KEY: dict[str, KpiDef] = {d.key: d for d in CATALOGUE}
 #: Every KPI key, in the order of docs/kpis.md.
-KPI_KEYS: tuple[str, ...] = (
-    "volume",
-    "positive",
-    "neutral",
-    "negative",
-    "unlabeled",
-    "net_sentiment",
-    "csat_proxy",
-    "nps_proxy",
-    "complaints",
-    "answered",
-    "response_rate",
-    "frt_median_min",
-    "frt_p90_min",
-    "answered_within_sla",
-    "unanswered_overdue",
-    "abandonment_rate",
-    "resolution_median_min",
-    "fcr_rate",
-    "effort_proxy",
-    "share_of_voice",
-)
+KPI_KEYS: tuple[str, ...] = tuple(d.key for d in CATALOGUE)
 #: Counts: always an integer, 0 when nothing happened.
-COUNT_KEYS = frozenset(
-    {
-        "volume",
-        "positive",
-        "neutral",
-        "negative",
-        "unlabeled",
-        "complaints",
-        "answered",
-        "unanswered_overdue",
-    }
-)
+COUNT_KEYS = frozenset(d.key for d in CATALOGUE if d.whole)
 #: Rates on 0-1.
-RATE_KEYS = frozenset({"response_rate", "answered_within_sla", "abandonment_rate", "fcr_rate"})
+RATE_KEYS = frozenset(d.key for d in CATALOGUE if d.unit == "rate")
 #: Percentages on 0-100 (net sentiment and NPS may be negative).
-PERCENT_KEYS = frozenset({"net_sentiment", "csat_proxy", "nps_proxy", "share_of_voice"})
+PERCENT_KEYS = frozenset(d.key for d in CATALOGUE if d.unit == "pct")
 #: Durations in minutes.
-MINUTE_KEYS = frozenset({"frt_median_min", "frt_p90_min", "resolution_median_min"})
+MINUTE_KEYS = frozenset(d.key for d in CATALOGUE if d.unit == "min")
 #: The row of every source together.
 ALL_SOURCES = "all"
 
@@ -91,6 +101,8 @@ class KpiRow:
     effort_proxy: float | None
     share_of_voice: float | None
     end_date: str | None = None
+    #: What the row was computed from: stored with a day's row, merged for several days.
+    parts: KpiParts | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON row of docs/kpis.md: brand, source, date, then every KPI key."""
@@ -224,64 +236,68 @@ class _Period:
         rivals: Sequence[MentionFacts],
         complaints: Sequence[Complaint],
     ) -> KpiRow:
-        """Compute one row exactly as docs/kpis.md defines it."""
-        labels = [m.label for m in inbound]
-        positive, neutral, negative = (labels.count(x) for x in ("positive", "neutral", "negative"))
-        promoters = sum(
-            1
-            for m in inbound
-            if m.label == "positive"
-            and m.confidence is not None
-            and m.confidence >= self.params.promoter_confidence
-        )
-        opinionated = positive + negative
-        volume = len(inbound)
-        return KpiRow(
-            brand=self.brand,
-            source=source,
-            date=self.start_day.isoformat(),
-            end_date=None if self.end_day == self.start_day else self.end_day.isoformat(),
-            volume=volume,
-            positive=positive,
-            neutral=neutral,
-            negative=negative,
-            unlabeled=volume - positive - neutral - negative,
-            net_sentiment=ratio(positive - negative, positive + neutral + negative, 100.0),
-            csat_proxy=ratio(positive, opinionated, 100.0),
-            nps_proxy=ratio(promoters - negative, opinionated, 100.0),
-            # without competitors in config there is no voice to share
-            share_of_voice=(
-                ratio(volume, volume + len(rivals), 100.0) if self.has_competitors else None
-            ),
-            **self._care(complaints),
+        """Compute one row exactly as docs/kpis.md defines it (through its mergeable parts)."""
+        parts = self.parts(inbound, rivals, complaints)
+        return row_from_parts(
+            self.brand, source, self.start_day, self.end_day, parts, self.has_competitors
         )
 
-    def _care(self, complaints: Sequence[Complaint]) -> dict[str, Any]:
-        """The complaint KPIs (response, SLA, abandonment, resolution, FCR, effort)."""
+    def parts(
+        self,
+        inbound: Sequence[MentionFacts],
+        rivals: Sequence[MentionFacts],
+        complaints: Sequence[Complaint],
+    ) -> KpiParts:
+        """The counts, sums and minute lists the row is computed from."""
+        labels = [m.label for m in inbound]
         sla = self.params.sla_minutes
         abandon = timedelta(hours=self.params.abandon_after_hours)
-        n = len(complaints)
+        abandon_min = abandon.total_seconds() / 60
         frts = [c.frt_minutes for c in complaints if c.frt_minutes is not None]
         resolved = [c for c in complaints if c.resolved]
-        window_passed = all(self.now >= c.created_at + abandon for c in complaints)
-        abandon_min = abandon.total_seconds() / 60
-        abandoned = sum(
-            1 for c in complaints if c.frt_minutes is None or c.frt_minutes > abandon_min
+        return KpiParts(
+            volume=len(inbound),
+            positive=labels.count("positive"),
+            neutral=labels.count("neutral"),
+            negative=labels.count("negative"),
+            promoters=sum(
+                1
+                for m in inbound
+                if m.label == "positive"
+                and m.confidence is not None
+                and m.confidence >= self.params.promoter_confidence
+            ),
+            rivals=len(rivals),
+            complaints=len(complaints),
+            frts=frts,
+            within_sla=sum(1 for f in frts if f <= sla),
+            overdue=sum(1 for c in complaints if c.overdue(self.now, self.params)),
+            abandoned=sum(
+                1 for c in complaints if c.frt_minutes is None or c.frt_minutes > abandon_min
+            ),
+            window_passed=all(self.now >= c.created_at + abandon for c in complaints),
+            resolved=len(resolved),
+            resolution_minutes=[
+                c.resolution_minutes for c in resolved if c.resolution_minutes is not None
+            ],
+            first_contact=sum(1 for c in resolved if c.replies_before_resolution == 1),
+            effort_posts=sum(c.author_posts for c in resolved),
         )
-        return {
-            "complaints": n,
-            "answered": len(frts),
-            "response_rate": ratio(len(frts), n),
-            "frt_median_min": median(frts),
-            "frt_p90_min": nearest_rank(frts, 90),
-            "answered_within_sla": ratio(sum(1 for f in frts if f <= sla), n),
-            "unanswered_overdue": sum(1 for c in complaints if c.overdue(self.now, self.params)),
-            "abandonment_rate": ratio(abandoned, n) if window_passed else None,
-            "resolution_median_min": median(
-                [c.resolution_minutes for c in resolved if c.resolution_minutes is not None]
-            ),
-            "fcr_rate": ratio(
-                sum(1 for c in resolved if c.replies_before_resolution == 1), len(resolved)
-            ),
-            "effort_proxy": mean([float(c.author_posts) for c in resolved]),
-        }
+
+
+def row_from_parts(
+    brand: str,
+    source: str,
+    start_day: date,
+    end_day: date,
+    parts: KpiParts,
+    has_competitors: bool,
+) -> KpiRow:
+    """The row of ``brand`` and ``source`` over the days ``parts`` were summed from."""
+    return KpiRow(
+        brand=brand,
+        source=source,
+        **span(start_day, end_day),  # type: ignore[arg-type]
+        **row_values(parts, has_competitors),
+        parts=parts,
+    )

@@ -1,16 +1,17 @@
-"""SMART targets: a min or max per KPI over a day or a week, met or missed, and the change."""
+"""SMART targets: a min or max per KPI over a day or a week, and the periods they cover.
+
+Judging a KPI against its target is done in one place, monitor.pipeline.kpis.kpi_report
+(with ``Target.met_by``), on the stored or merged figures.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, Literal
 
-from monitor.scoring.complaints import analyze_view
-from monitor.scoring.kpis import ALL_SOURCES, KPI_KEYS, KpiRow, kpis_from_view
-from monitor.scoring.model import BrandProfile, ManualResolution, MentionFacts, ScoringParams
-from monitor.scoring.threads import BrandView
+from monitor.scoring.kpis import KPI_KEYS
 
 Bound = Literal["min", "max"]
 Period = Literal["day", "week"]
@@ -36,19 +37,6 @@ class Target:
         """Short display text, e.g. ``"≤ 60 /day"``."""
         sign = "≥" if self.bound == "min" else "≤"
         return f"{sign} {self.value:g} /{self.period}"
-
-
-@dataclass(frozen=True, slots=True)
-class TargetCheck:
-    """One KPI with its target (if any): value, met, previous value and change."""
-
-    kpi: str
-    period: Period
-    value: float | None
-    target: Target | None
-    met: bool | None
-    previous: float | None
-    change: float | None
 
 
 def parse_targets(raw: Mapping[str, Any] | None, where: str = "targets") -> dict[str, Target]:
@@ -89,68 +77,3 @@ def period_range(day: date, period: Period) -> tuple[date, date]:
 def previous_range(day: date, period: Period) -> tuple[date, date]:
     """The period just before the one ending with ``day``."""
     return period_range(day - timedelta(days=PERIOD_DAYS[period]), period)
-
-
-def check_targets(
-    current: KpiRow | None,
-    previous: KpiRow | None,
-    targets: Mapping[str, Target],
-    period: Period = "day",
-) -> list[TargetCheck]:
-    """Every KPI of ``current`` against its target, with the change from ``previous``.
-
-    The rows must cover the period the targets are set for. ``change`` is the value minus
-    the previous period's value (``None`` when either is missing).
-    """
-    checks = []
-    for kpi in KPI_KEYS:
-        target = targets.get(kpi)
-        value = _as_float(current.value(kpi)) if current is not None else None
-        before = _as_float(previous.value(kpi)) if previous is not None else None
-        checks.append(
-            TargetCheck(
-                kpi=kpi,
-                period=target.period if target is not None else period,
-                value=value,
-                target=target,
-                met=target.met_by(value) if target is not None else None,
-                previous=before,
-                change=None if value is None or before is None else value - before,
-            )
-        )
-    return checks
-
-
-def target_checks(
-    mentions: Iterable[MentionFacts],
-    brand: BrandProfile,
-    params: ScoringParams,
-    resolutions: Iterable[ManualResolution],
-    targets: Mapping[str, Target],
-    day: date,
-    now: datetime,
-    source: str = ALL_SOURCES,
-) -> list[TargetCheck]:
-    """Every KPI over its target's period ending with ``day`` (a day when it has no target).
-
-    Pass what :func:`monitor.scoring.kpis.daily_kpis` needs for the 14 local days ending
-    with ``day`` when any target is weekly, else for ``day`` and the day before.
-    """
-    view = BrandView.build(mentions, brand, now)
-    complaints = analyze_view(view, params, resolutions)
-    periods: set[Period] = {"day", *(t.period for t in targets.values())}
-    by_period: dict[Period, dict[str, TargetCheck]] = {}
-    for period in periods:
-        current = kpis_from_view(view, complaints, params, *period_range(day, period), (source,))
-        before = kpis_from_view(view, complaints, params, *previous_range(day, period), (source,))
-        checks = check_targets(_pick(current, source), _pick(before, source), targets, period)
-        by_period[period] = {c.kpi: c for c in checks}
-    return [by_period[targets[kpi].period if kpi in targets else "day"][kpi] for kpi in KPI_KEYS]
-
-
-def _pick(rows: list[KpiRow], source: str) -> KpiRow | None:
-    return next((r for r in rows if r.source == source), None)
-
-
-def _as_float(value: float | int | None) -> float | None:
-    return None if value is None else float(value)

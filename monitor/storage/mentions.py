@@ -249,11 +249,6 @@ def ids_by_keys(session: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple
     return found
 
 
-def count_mentions(session: Session) -> int:
-    """All stored mentions."""
-    return int(session.execute(select(func.count()).select_from(Mention)).scalar_one())
-
-
 @dataclass(frozen=True)
 class MentionFilter:
     """Filters of ``monitor mentions``; every field optional."""

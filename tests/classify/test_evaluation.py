@@ -61,3 +61,12 @@ def test_evaluate_runs_the_classifier(make_tiny_model: TinyModelFactory, tmp_pat
     assert sum(sum(row.values()) for row in matrix.values()) == 2
     assert report["texts_per_second"] > 0
     assert report["revision"].startswith("sha256:")
+
+
+def test_a_header_line_is_skipped_only_first(tmp_path: Path) -> None:
+    path = tmp_path / "set.tsv"
+    path.write_text("ID\tLabel\tText\n1\tpositive\tgreat\n", encoding="utf-8")
+    assert [(r.id, r.label) for r in read_labeled_tsv(path)] == [("1", "positive")]
+    path.write_text("1\tpositive\tgreat\nid\tlabel\ttext\n", encoding="utf-8")
+    with pytest.raises(LabeledFileError, match=r"set.tsv:2: label 'label'"):
+        read_labeled_tsv(path)

@@ -89,7 +89,9 @@ def config(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("color", [False, True], ids=["piped", "forced-colour"])
 @pytest.mark.parametrize(
-    "command", [["mentions", "--since", "7d", "--limit", "100"], ["unanswered"]], ids=lambda c: c[0]
+    "command",
+    [["mentions", "--since", "7d", "--limit", "100", "--wide"], ["unanswered"]],
+    ids=lambda c: c[0],
 )
 def test_tables_show_data_escaped(config: Path, command: list[str], color: bool) -> None:
     env = {"FORCE_COLOR": "1", "TERM": "xterm-256color"} if color else {"NO_COLOR": "1"}

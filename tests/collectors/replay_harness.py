@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,3 +34,19 @@ def make_replay_collector(
 def replay_harness() -> Iterator[tuple[ReplayCollector, Target]]:
     """The collector and target the contract test runs against."""
     yield make_replay_collector()
+
+
+@contextmanager
+def counted_replay_harness() -> Iterator[tuple[ReplayCollector, Target, Callable[[], int]]]:
+    """As :func:`replay_harness`, with a count of the pages read (a file has no requests)."""
+    collector, target = make_replay_collector()
+    read = [0]
+    collect = collector.collect
+
+    def counting(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        for page in collect(*args, **kwargs):
+            read[0] += 1
+            yield page
+
+    collector.collect = counting  # type: ignore[method-assign]
+    yield collector, target, lambda: read[0]

@@ -25,7 +25,9 @@ from tests.collectors.fakes.reddit_server import make_reddit_collector, running_
 from tests.collectors.fakes.x_server import make_x_collector, running_x_server
 from tests.collectors.fakes.youtube_server import make_youtube_collector, running_youtube_server
 
-Harness = Callable[[], AbstractContextManager[tuple[Collector, Target]]]
+#: A harness yields the collector, its target and a counter of the requests it has made
+#: (to the fake server; for a file source, the pages it read).
+Harness = Callable[[], AbstractContextManager[tuple[Collector, Target, Callable[[], int]]]]
 
 
 def _network(
@@ -39,9 +41,11 @@ def _network(
     clock = (lambda: now) if now is not None else (lambda: datetime.now(UTC))
 
     @contextmanager
-    def harness() -> Iterator[tuple[Collector, Target]]:
+    def harness() -> Iterator[tuple[Collector, Target, Callable[[], int]]]:
         with running() as server:
-            yield make(server.base_url, clock)
+            collector, target = make(server.base_url, clock)
+            log = server.state if hasattr(server, "state") else server  # Mastodon keeps state
+            yield collector, target, lambda: len(log.requests)
 
     return harness
 
@@ -76,9 +80,9 @@ def register_harness(name: str, harness: Harness) -> None:
 
 
 try:  # the replay source needs no server, only a file: its harness lives with its tests
-    from tests.collectors.replay_harness import replay_harness
+    from tests.collectors.replay_harness import counted_replay_harness
 
-    register_harness("replay", replay_harness)
+    register_harness("replay", counted_replay_harness)
 except ModuleNotFoundError as exc:  # pragma: no cover - only while replay has no harness
     if exc.name != "tests.collectors.replay_harness":
         raise
@@ -99,13 +103,13 @@ def test_settings_models_validate_and_refuse_unknown_keys(name: str) -> None:
         cls.settings_model.model_validate({"enabled": False, "no_such_key": 1})
     with pytest.raises(ValidationError):
         cls.brand_settings_model.model_validate({"no_such_key": 1})
-    with HARNESSES[name]() as (collector, target):
+    with HARNESSES[name]() as (collector, target, _):
         assert isinstance(collector, cls)
         assert isinstance(target.settings, cls.brand_settings_model)
 
 
 def test_pass_yields_valid_posts_and_json_cursors(name: str) -> None:
-    with HARNESSES[name]() as (collector, target):
+    with HARNESSES[name]() as (collector, target, _):
         pages: list[Page] = list(collector.collect(target, None))
     posts = [p for page in pages for p in page.posts]
     assert posts, "the fixture must map to at least one post"
@@ -116,14 +120,34 @@ def test_pass_yields_valid_posts_and_json_cursors(name: str) -> None:
     for page in pages:
         assert json.loads(json.dumps(page.cursor)) == page.cursor
     last = json.loads(json.dumps(pages[-1].cursor))
-    with HARNESSES[name]() as (collector, target):
+    with HARNESSES[name]() as (collector, target, _):
         again = [p for page in collector.collect(target, last) for p in page.posts]
     assert {p.key for p in again} <= {p.key for p in posts}
 
 
+def test_a_pass_from_the_cursor_reads_less_than_the_first(name: str) -> None:
+    """A collector that ignored its cursor would re-read everything: same requests, same posts.
+
+    Deduplication on store hides that (nothing new is inserted), so count what the second
+    pass asked for and got: fewer requests (pages skipped), or fewer posts (``since_id``).
+    """
+    with HARNESSES[name]() as (collector, target, requests):
+        pages = list(collector.collect(target, None))
+        first = requests()
+        cursor = json.loads(json.dumps(pages[-1].cursor))
+        again = [p for page in collector.collect(target, cursor) for p in page.posts]
+        second = requests() - first
+    posts = [p for page in pages for p in page.posts]
+    assert first > 0 and posts
+    assert second < first or len(again) < len(posts), (
+        f"{name}: the pass from the cursor made {second} requests (first pass {first}) "
+        f"and yielded {len(again)} posts (first pass {len(posts)}): is the cursor ignored?"
+    )
+
+
 def test_second_pass_over_the_same_data_adds_nothing(name: str, engine: Engine) -> None:
     clock = lambda: datetime.now(UTC)  # noqa: E731
-    with HARNESSES[name]() as (collector, target):
+    with HARNESSES[name]() as (collector, target, _):
         first = run_target(engine, collector, name, target, clock=clock)
         second = run_target(engine, collector, name, target, clock=clock)
     assert first.ok and first.result.inserted > 0, first.error

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from monitor.pipeline.score import score_days, score_recent, unanswered
 from monitor.scoring import KPI_KEYS
+from monitor.scoring.parts import PARTS_KEY
 from monitor.storage.db import session_scope
 from monitor.storage.labels import LabelRecord, save_labels
 from monitor.storage.models import Complaint, DailyKpi, Mention
@@ -39,7 +40,8 @@ def stored_complaints(engine: Engine) -> dict[str, Complaint]:
 
 def assert_values(got: dict[str, Any], want: dict[str, Any], where: object) -> None:
     """Counts and nulls exactly (ints stay ints through JSON), fractions to float precision."""
-    assert list(got) == list(KPI_KEYS), where
+    assert list(got) == [*KPI_KEYS, PARTS_KEY], where  # the day's mergeable parts beside
+
     for key in KPI_KEYS:
         if want[key] is None or isinstance(want[key], int):
             assert got[key] == want[key] and type(got[key]) is type(want[key]), (where, key)

@@ -197,5 +197,5 @@ def test_kpi_row_fields_are_the_documented_keys() -> None:
 
     names = [f.name for f in fields(KpiRow)]
     assert names[:3] == ["brand", "source", "date"]
-    assert tuple(names[3:-1]) == KPI_KEYS and names[-1] == "end_date"
+    assert tuple(names[3:-2]) == KPI_KEYS and names[-2:] == ["end_date", "parts"]
     assert COUNT_KEYS | RATE_KEYS | PERCENT_KEYS | MINUTE_KEYS | {"effort_proxy"} == set(KPI_KEYS)
