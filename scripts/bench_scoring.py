@@ -31,7 +31,9 @@ from monitor.collectors.base import Target
 from monitor.collectors.x.settings import XBrandSettings
 from monitor.config import MonitorConfig, Settings
 from monitor.pipeline.alerts import check_and_send_alerts
-from monitor.pipeline.score import kpi_report, score_days, score_recent, unanswered
+from monitor.pipeline.score import kpi_report, score_days, score_recent
+from monitor.pipeline.triage import QueueFilter
+from monitor.pipeline.triage import queue as needs_reply
 from monitor.scoring import local_day
 from monitor.storage.db import make_engine, session_scope
 from monitor.storage.migrate import upgrade
@@ -307,7 +309,8 @@ def run(url: str, days: int) -> None:
         lambda: kpi_report(engine, settings, brand="Acme", day=day, clock=lambda: NOW),
     )
     queue = timed(
-        "unanswered queue (all brands)", lambda: unanswered(engine, settings, clock=lambda: NOW)
+        "unanswered queue (all brands)",
+        lambda: needs_reply(engine, settings, clock=lambda: NOW, where=QueueFilter()),
     )
     fired = timed(
         "check_and_send_alerts (spike + overdue, no channels)",

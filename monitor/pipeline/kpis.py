@@ -57,6 +57,8 @@ KPI_INFO: dict[str, tuple[str, Unit, bool | None]] = {
     "fcr_rate": ("First-contact resolution", "rate", True),
     "effort_proxy": ("Customer effort (posts)", "count", False),
     "share_of_voice": ("Share of voice", "pct", True),
+    "questions": ("Questions", "count", None),
+    "questions_answered": ("Questions answered", "count", True),
 }
 assert tuple(KPI_INFO) == KPI_KEYS, "KPI_INFO must list every KPI in display order"
 

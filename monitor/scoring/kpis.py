@@ -35,6 +35,8 @@ KPI_KEYS: tuple[str, ...] = (
     "fcr_rate",
     "effort_proxy",
     "share_of_voice",
+    "questions",
+    "questions_answered",
 )
 #: Counts: always an integer, 0 when nothing happened.
 COUNT_KEYS = frozenset(
@@ -47,6 +49,8 @@ COUNT_KEYS = frozenset(
         "complaints",
         "answered",
         "unanswered_overdue",
+        "questions",
+        "questions_answered",
     }
 )
 #: Rates on 0-1.
@@ -90,6 +94,8 @@ class KpiRow:
     fcr_rate: float | None
     effort_proxy: float | None
     share_of_voice: float | None
+    questions: int = 0
+    questions_answered: int = 0
     end_date: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -178,7 +184,11 @@ def kpis_from_view(
     end_day: date,
     sources: Iterable[str] = (),
 ) -> list[KpiRow]:
-    """The rows of a day range from an analysed view (``complaints`` from ``analyze_view``)."""
+    """The rows of a day range from an analysed view.
+
+    ``complaints`` come from ``analyze_view`` or ``analyze_view_items``: the complaint KPIs
+    count only complaints, ``questions`` only questions.
+    """
     start, end = day_bounds(start_day, end_day, view.profile.zone)
     inbound = [m for m in view.inbound() if start <= m.created_at < end]
     rivals = [m for m in view.competitor_inbound() if start <= m.created_at < end]
@@ -222,9 +232,11 @@ class _Period:
         source: str,
         inbound: Sequence[MentionFacts],
         rivals: Sequence[MentionFacts],
-        complaints: Sequence[Complaint],
+        items: Sequence[Complaint],
     ) -> KpiRow:
         """Compute one row exactly as docs/kpis.md defines it."""
+        complaints = [c for c in items if c.is_complaint]
+        questions = [c for c in items if c.kind == "question"]
         labels = [m.label for m in inbound]
         positive, neutral, negative = (labels.count(x) for x in ("positive", "neutral", "negative"))
         promoters = sum(
@@ -253,6 +265,8 @@ class _Period:
             share_of_voice=(
                 ratio(volume, volume + len(rivals), 100.0) if self.has_competitors else None
             ),
+            questions=len(questions),
+            questions_answered=sum(1 for q in questions if q.answered),
             **self._care(complaints),
         )
 
