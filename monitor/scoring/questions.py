@@ -7,8 +7,8 @@ import re
 # a question mark, an interrogative or auxiliary opening a sentence, or a request phrase
 _QUESTION_MARK = re.compile(r"\?")
 _OPENERS = re.compile(
-    r"(?:^|[.!\n]\s*)(?:@\w+\s+)*(?:how|what|where|when|why|who|which|can|could|would|will|"
-    r"is|are|do|does|did|should|may)\b",
+    r"(?:^|[.!\n]\s*)(?:@\w+\s+)*(?:how|what|where|when|why|who|which|"
+    r"(?:can|could|would|will|do|does|did|is|are|should)\s+(?:you|i|we|it|my|there|anyone))\b",
     re.IGNORECASE,
 )
 _REQUESTS = re.compile(
