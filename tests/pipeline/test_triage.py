@@ -255,3 +255,34 @@ def test_the_queue_order_is_total_and_the_same_on_every_backend(seeded: Engine) 
     score_days(seeded, SETTINGS, clock=clock, days=DAYS)
     found = queue(seeded, SETTINGS, clock=clock, where=QueueFilter())
     assert [i.key for i in found] == ["x:801", "x:a1", "x:a9"]
+
+
+def test_the_digest_lists_items_awaiting_our_reply_first_with_kind_and_state(
+    seeded: Engine,
+) -> None:
+    """tina writes again after our reply (5 min ago, unlabeled yet): awaiting our reply.
+
+    Her priority (2·5/60 + 0 + 0.88 + 1 = 2.05) is below uma's x:801 (2.11), so the queue
+    lists uma first, but the digest puts the item awaiting our reply first.
+    """
+    from monitor.pipeline.digest import build_digest
+
+    tina = next(m for m in build().mentions if m.key == "x:701")
+    again = replace(
+        tina, external_id="703", text="@AcmeHelp still nothing", in_reply_to="702",
+        created_at=NOW - timedelta(minutes=5), label=None, confidence=None,
+    )  # fmt: skip
+    seed(seeded, replace(build(), resolutions=[]), [again])
+    score_days(seeded, SETTINGS, clock=clock, days=DAYS)
+    found = queue(seeded, SETTINGS, clock=clock, where=QueueFilter())
+    assert [(i.key, i.kind, i.state) for i in found] == [
+        ("x:801", "complaint", "new"),
+        ("x:701", "follow_up", "awaiting_reply"),
+    ]
+    digest = build_digest(seeded, SETTINGS, SETTINGS.brand("Acme"), D, clock=clock)
+    assert [(u.id, u.kind, u.state) for u in digest.top_unanswered] == [
+        ("x:701", "follow_up", "awaiting_reply"),
+        ("x:801", "complaint", "new"),
+    ]
+    # severity is the item's first post's (x:701, negative 0.88) plus the follow-up bonus
+    assert digest.top_unanswered[0].priority == pytest.approx(2 * 5 / 60 + 0.88 + 1)
