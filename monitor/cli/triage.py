@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -83,7 +84,11 @@ def unanswered(
     ] = None,
     state: Annotated[
         list[str] | None,
-        typer.Option("--state", help="only these states (default new and awaiting_reply)"),
+        typer.Option(
+            "--state",
+            help=f"only these states ({', '.join(s for s in STATES if s != 'resolved')}; "
+            "default new and awaiting_reply)",
+        ),
     ] = None,
     assignee: Annotated[str | None, typer.Option("--assignee", help="only items of NAME")] = None,
     abandoned: Annotated[
@@ -133,10 +138,10 @@ def unanswered(
     console.print(table)
 
 
-def _run(action: object, *args: object, **kwargs: object) -> ActionResult:
+def _run(action: Callable[..., ActionResult], *args: Any, **kwargs: Any) -> ActionResult:
     """Run an action; a post in no item is exit 1 with one line."""
     try:
-        return action(*args, **kwargs)  # type: ignore[operator]
+        return action(*args, **kwargs)
     except NotAnItemError as exc:
         say(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
@@ -273,6 +278,3 @@ def export_corrections_cmd(
     ctx = context(config, db)
     count = export_corrections(ctx.engine, file)
     say(f"{count} corrections written to {file}")
-
-
-__all__ = ["STATES", "register"]
