@@ -58,6 +58,11 @@ def text_line(text: str) -> str:
     return _controls(text)
 
 
+def tsv_field(text: str) -> str:
+    """Data for one field of a TSV line: tabs and line breaks become spaces, controls escaped."""
+    return _controls(re.sub(r"[\t\r\n\u2028\u2029\x0b\x0c\x85]+", " ", text))
+
+
 class OneLineLogs(logging.Filter):
     """Rewrites each record's message with :func:`log_line`; the traceback stays multi-line."""
 

@@ -35,7 +35,9 @@ from monitor.collectors.x.settings import XBrandSettings
 from monitor.config import MonitorConfig, Settings
 from monitor.pipeline.alerts import check_and_send_alerts
 from monitor.pipeline.kpis import _week_values, _week_values_recomputed
-from monitor.pipeline.score import kpi_report, kpi_rows, score_days, score_recent, unanswered
+from monitor.pipeline.score import kpi_report, kpi_rows, score_days, score_recent
+from monitor.pipeline.triage import QueueFilter
+from monitor.pipeline.triage import queue as needs_reply
 from monitor.scoring import ALL_SOURCES, local_day
 from monitor.storage.db import make_engine, session_scope
 from monitor.storage.migrate import upgrade
@@ -327,7 +329,8 @@ def run(url: str, days: int) -> None:
     )
     print(f"  merged == recomputed: {merged == recomputed}")
     queue = timed(
-        "unanswered queue (all brands)", lambda: unanswered(engine, settings, clock=lambda: NOW)
+        "unanswered queue (all brands)",
+        lambda: needs_reply(engine, settings, clock=lambda: NOW, where=QueueFilter()),
     )
     fired = timed(
         "check_and_send_alerts (spike + overdue, no channels)",

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from monitor.cli import alerts, data, digest, queries, run, scoring, sentiment, sources
+from monitor.cli import alerts, data, digest, queries, run, scoring, sentiment, sources, triage
 from monitor.cli.boundary import BoundaryGroup
 from monitor.escape import install_log_escaping
 
@@ -42,6 +42,7 @@ queries.register(app)
 sentiment.register(app)
 run.register(app)
 scoring.register(app)
+triage.register(app)
 digest.register(app)
 sources.register(app)
 alerts.register(app)

@@ -131,6 +131,19 @@ def parse_since(value: str, now: datetime) -> datetime:
     return parse_time(value, now)
 
 
+def parse_duration(value: str) -> timedelta | None:
+    """``90m``, ``24h``, ``7d``, ``2w`` as a timedelta; ``None`` when it is not a duration."""
+    match = _DURATION.match(value.strip())
+    if not match:
+        return None
+    amount, unit = float(match.group(1)), match.group(2)
+    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[unit]
+    try:
+        return timedelta(seconds=amount * seconds)
+    except OverflowError:
+        raise UsageError(f"duration {value!r} is too long") from None
+
+
 def parse_time(value: str, now: datetime) -> datetime:
     """An ISO 8601 time or date; naive values are taken as UTC. Range: 1970 to a year ahead."""
     try:

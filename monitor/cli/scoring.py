@@ -1,29 +1,24 @@
-"""Scoring commands: ``score``, ``kpis``, ``unanswered`` and ``resolve``."""
+"""Scoring commands: ``score`` and ``kpis`` (the queue's commands are in cli/triage.py)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from monitor.cli.common import (
     ConfigOpt,
     DbOpt,
     JsonOpt,
     UsageError,
-    console,
     context,
-    data_text,
     parse_day,
-    parse_time,
     print_json,
     say,
 )
 from monitor.cli.tables import Column, CsvOpt, View, WideOpt, render, view
-from monitor.report.formatting import MISSING, format_change, format_minutes, format_value
+from monitor.report.formatting import MISSING, format_change, format_value
 from monitor.scoring import ALL_SOURCES, KPI_KEYS, local_day
 
 if TYPE_CHECKING:
@@ -41,8 +36,6 @@ def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
     app.command("score")(score)
     app.command("kpis")(kpis)
-    app.command("unanswered")(unanswered)
-    app.command("resolve")(resolve)
 
 
 def _brands(settings: Settings, brand: str | None) -> list[BrandConfig]:
@@ -213,72 +206,3 @@ KPI_CSV_COLUMNS: list[Column[tuple[dict[str, Any], str]]] = [
     Column("kpi", lambda r: r[1]),
     Column("value", lambda r: r[0].get(r[1])),
 ]
-
-
-def unanswered(
-    config: ConfigOpt = None,
-    db: DbOpt = None,
-    brand: BrandOpt = None,
-    overdue: Annotated[bool, typer.Option("--overdue", help="only those past the SLA")] = False,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="show at most N")] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """The unanswered complaints, most urgent first."""
-    from monitor.pipeline.score import unanswered as unanswered_queue
-
-    ctx = context(config, db)
-    now = ctx.now()
-    items = unanswered_queue(
-        ctx.engine, ctx.settings, clock=lambda: now, brand=brand, overdue_only=overdue
-    )
-    shown = items[:limit] if limit else items
-    if as_json:
-        print_json([i.to_dict() for i in shown])
-        return
-    table = Table(title=f"{len(items)} unanswered complaints", title_justify="left")
-    for name in ("priority", "age", "id", "author", "text", "reason", "link"):
-        table.add_column(name, overflow="fold", justify="right" if name == "priority" else "left")
-    for item in shown:
-        age = Text(format_minutes(item.age_minutes), style="bold red" if item.overdue else "")
-        table.add_row(
-            f"{item.priority:.2f}",
-            age,
-            data_text(item.key),
-            data_text(item.author),
-            data_text(item.text[:280]),  # post text is data: never markup, controls escaped
-            data_text(item.reason),
-            data_text(item.url or MISSING),
-        )
-    console.print(table)
-
-
-def resolve(
-    key: Annotated[str, typer.Argument(help="the complaint's id, SOURCE:EXTERNAL_ID")],
-    config: ConfigOpt = None,
-    db: DbOpt = None,
-    at: Annotated[
-        str | None, typer.Option("--at", help="when it was resolved (default now)")
-    ] = None,
-    note: Annotated[str | None, typer.Option("--note", help="a note kept with the mark")] = None,
-) -> None:
-    """Mark a complaint resolved by hand (it leaves the queue; its day is rescored)."""
-    from monitor.pipeline.score import UnknownMentionError, mark_resolved
-
-    ctx = context(config, db)
-    when: datetime | None = parse_time(at, ctx.now()) if at else None
-    try:
-        result = mark_resolved(ctx.engine, key, when, note, clock=ctx.now, settings=ctx.settings)
-    except (UnknownMentionError, ValueError) as exc:
-        raise UsageError(str(exc)) from None
-    stamp = result.resolved_at.strftime("%Y-%m-%d %H:%M UTC")
-    if result.complaint_key is None:
-        say(
-            f"{result.key} marked resolved at {stamp}, but it is not a complaint of a configured "
-            "brand (nor a follow-up of one): nothing changes until it becomes one"
-        )
-        return
-    which = "" if result.complaint_key == result.key else f" (complaint {result.complaint_key})"
-    say(
-        f"{result.key}{which} marked resolved at {stamp}; "
-        f"{result.brand} {result.rescored_day} rescored"
-    )

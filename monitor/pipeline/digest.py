@@ -28,7 +28,7 @@ from monitor.pipeline.delivery import (
 )
 from monitor.pipeline.delivery import deliver as deliver_parcel
 from monitor.pipeline.kpis import KpiStatus, kpi_report
-from monitor.pipeline.score import unanswered
+from monitor.pipeline.triage import QueueFilter, queue
 from monitor.report import (
     Alert,
     DigestData,
@@ -44,6 +44,7 @@ from monitor.report import (
     write_digest_files,
 )
 from monitor.scoring import day_bounds
+from monitor.scoring.unanswered import AWAITING_REPLY
 from monitor.storage.db import session_scope
 from monitor.storage.digests import (
     alerts_between,
@@ -93,7 +94,10 @@ def build_digest(
     first = day - timedelta(days=history_days - 1)
     start, end = day_bounds(day, day, brand.zone)
     statuses = kpi_report(engine, settings, brand=brand.name, day=day, clock=clock)
-    queue = unanswered(engine, settings, clock=clock, brand=brand.name)[:TOP_N]
+    # the same queue and priority as `monitor unanswered`, items awaiting our reply first
+    waiting = queue(engine, settings, clock=clock, where=QueueFilter(brand=brand.name))
+    waiting.sort(key=lambda q: q.state != AWAITING_REPLY)  # stable: priority order kept
+    top = waiting[:TOP_N]
     with session_scope(engine) as session:
         rows = kpi_rows(session, brand.name, first, day)
         negatives = extreme_mentions(session, brand.name, "negative", start, end, TOP_N)
@@ -118,8 +122,10 @@ def build_digest(
                 priority=q.priority,
                 reason=q.reason,
                 id=q.key,
+                kind=q.kind,
+                state=q.state,
             )
-            for q in queue
+            for q in top
         ),
         most_negative=tuple(_mention(m) for m in negatives),
         most_positive=tuple(_mention(m) for m in positives),

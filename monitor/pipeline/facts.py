@@ -17,7 +17,7 @@ from monitor.scoring import (
     MentionFacts,
     ScoringParams,
     Target,
-    analyze_view,
+    analyze_view_items,
     day_bounds,
     parse_targets,
 )
@@ -126,6 +126,8 @@ def to_facts(session: Session, profile: BrandProfile, rows: Iterable[FactRow]) -
                 label=row.label,
                 confidence=row.confidence,
                 negative_score=row.negative_score,
+                skipped_reason=row.skipped_reason,
+                label_by=row.label_by,
             )
         )
         loaded.ids[f"{row.source}:{row.external_id}"] = row.id
@@ -192,13 +194,17 @@ def day_runs(days: Iterable[date], max_len: int = MAX_DAYS_PER_LOAD) -> list[lis
 
 @dataclass
 class Analysis:
-    """One brand's view of a run of local days, its complaints and the DB ids of the posts."""
+    """One brand's view of a run of local days, its items and the DB ids of the posts.
+
+    ``complaints`` holds every needs-reply item (questions too): filter on ``is_complaint``.
+    """
 
     view: BrandView
     complaints: list[Complaint]
     ids: dict[str, int]
     start: datetime
     end: datetime
+    resolutions: list[ManualResolution] = field(default_factory=list)
 
 
 def analyse_days(
@@ -212,6 +218,34 @@ def analyse_days(
     """Load the local days ``first``..``last`` with their threads and analyse them at ``now``."""
     start, end = day_bounds(first, last, profile.zone)
     loaded = load_window(session, profile, start, end)
+    return analyse_loaded(loaded, profile, params, now, start, end)
+
+
+def analyse_threads(
+    session: Session,
+    profile: BrandProfile,
+    params: ScoringParams,
+    mention_ids: Iterable[int],
+    now: datetime,
+) -> Analysis:
+    """Load the threads of ``mention_ids`` whole and analyse their items at ``now``.
+
+    The incremental path (a page just stored): ``start == end == now``, an empty window,
+    so storing the result replaces no other item.
+    """
+    loaded = load_threads_of(session, profile, mention_ids)
+    return analyse_loaded(loaded, profile, params, now, now, now)
+
+
+def analyse_loaded(
+    loaded: LoadedFacts,
+    profile: BrandProfile,
+    params: ScoringParams,
+    now: datetime,
+    start: datetime,
+    end: datetime,
+) -> Analysis:
+    """Every needs-reply item of the loaded posts at ``now`` (scoring and the queue share it)."""
     view = BrandView.build(loaded.facts, profile, now)
-    complaints = analyze_view(view, params, loaded.resolutions)
-    return Analysis(view, complaints, loaded.ids, start, end)
+    items = analyze_view_items(view, params, loaded.resolutions)
+    return Analysis(view, items, loaded.ids, start, end, loaded.resolutions)

@@ -3,7 +3,7 @@
 The full scorer (:func:`monitor.pipeline.score.score_days`) rebuilds every complaint of a
 run of days on a schedule; this rebuilds only the threads holding the given posts, right
 after they are stored or labeled, with the same loaders (:func:`thread_closure`,
-:func:`to_facts`), the same analysis (:func:`analyze_complaints`) and the same stored row
+:func:`to_facts`), the same analysis (:func:`analyze_items`) and the same stored row
 shape. So a new complaint is in ``monitor unanswered`` as soon as its post is labeled, and
 a brand reply stored later answers it at once; the periodic rescore still catches what no
 write announces (a thread that goes silent long enough to count as resolved).
@@ -20,8 +20,8 @@ from sqlmodel import Session
 
 from monitor.config import Settings
 from monitor.pipeline.facts import brand_profile, scoring_params, to_facts
-from monitor.pipeline.score import _record as complaint_record  # one stored shape, the scorer's
-from monitor.scoring import analyze_complaints
+from monitor.pipeline.score import item_record  # one stored shape, the scorer's
+from monitor.scoring import analyze_items
 from monitor.scoring.model import require_aware
 from monitor.storage.db import run_transaction, session_scope
 from monitor.storage.scores import ComplaintRecord, drop_complaints_except, save_complaints
@@ -54,8 +54,8 @@ def refresh_items(
                 continue  # complaints of a brand come from its own posts only
             profile = brand_profile(settings, config)
             loaded = to_facts(session, profile, closure)
-            found = analyze_complaints(loaded.facts, profile, params, loaded.resolutions, now)
-            by_brand[config.name] = [complaint_record(c, loaded.ids[c.key]) for c in found]
+            found = analyze_items(loaded.facts, profile, params, loaded.resolutions, now)
+            by_brand[config.name] = [item_record(c, loaded.ids[c.key]) for c in found]
     thread_ids = [row.id for row in closure]
     brands = [b.name for b in settings.config.brands]
     # its own short write transaction, run again should it lose a deadlock to the scorer

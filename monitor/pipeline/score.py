@@ -1,4 +1,4 @@
-"""Score stored mentions: daily KPI rows and complaint state, the unanswered queue, resolutions.
+"""Score stored mentions: daily KPI rows and the stored items (complaints, questions).
 
 Loading and storing happen here; the arithmetic is :mod:`monitor.scoring` (pure).
 """
@@ -22,37 +22,30 @@ from monitor.pipeline.facts import (
 from monitor.pipeline.kpis import KpiStatus, kpi_report, kpi_rows, stored_values
 from monitor.scoring import (
     Complaint,
-    QueueItem,
     analyze_complaints,
     kpis_from_view,
     local_day,
-    queue_from_complaints,
 )
 from monitor.scoring.model import require_aware
 from monitor.storage.db import session_scope
-from monitor.storage.mentions import mention_by_key
 from monitor.storage.scores import (
     ComplaintRecord,
     open_complaint_ids,
     save_complaints,
     save_daily_kpis,
-    save_resolution,
 )
 
 Clock = Callable[[], datetime]
 
 __all__ = [
     "KpiStatus",
-    "ResolveResult",
     "ScoreReport",
-    "UnknownMentionError",
+    "item_record",
     "kpi_report",
     "kpi_rows",
-    "mark_resolved",
     "open_complaints",
     "score_days",
     "score_recent",
-    "unanswered",
 ]
 
 
@@ -104,7 +97,7 @@ def score_days(
                 day: kpis_from_view(analysis.view, analysis.complaints, params, day, day)
                 for day in run
             }
-            records = [_record(c, analysis.ids[c.key]) for c in analysis.complaints]
+            records = [item_record(c, analysis.ids[c.key]) for c in analysis.complaints]
             # a separate, short write transaction: SQLite cannot turn a stale read into a write
             with session_scope(engine) as session:
                 for day, day_rows in rows.items():
@@ -112,12 +105,15 @@ def score_days(
                     report.rows += save_daily_kpis(session, profile.name, day, values, now)
                 save_complaints(session, profile.name, analysis.start, analysis.end, records, now)
             report.complaints += sum(
-                1 for c in analysis.complaints if analysis.start <= c.created_at < analysis.end
+                1
+                for c in analysis.complaints
+                if c.is_complaint and analysis.start <= c.created_at < analysis.end
             )
     return report
 
 
-def _record(c: Complaint, mention_id: int) -> ComplaintRecord:
+def item_record(c: Complaint, mention_id: int) -> ComplaintRecord:
+    """The stored row of an analysed item (complaint, question or unknown)."""
     return ComplaintRecord(
         mention_id=mention_id,
         brand=c.brand,
@@ -129,6 +125,7 @@ def _record(c: Complaint, mention_id: int) -> ComplaintRecord:
         brand_replies=c.brand_replies,
         resolved_at=c.resolved_at,
         resolution_kind=c.resolution,
+        kind=c.kind,
     )
 
 
@@ -159,100 +156,3 @@ def open_complaints(
         loaded = load_threads_of(session, profile, open_complaint_ids(session, config.name))
     params = scoring_params(settings)
     return analyze_complaints(loaded.facts, profile, params, loaded.resolutions, now)
-
-
-def unanswered(
-    engine: Engine,
-    settings: Settings,
-    *,
-    clock: Clock,
-    brand: str | None = None,
-    overdue_only: bool = False,
-) -> list[QueueItem]:
-    """The unanswered queue of one brand or all, most urgent first."""
-    now = _now(clock)
-    params = scoring_params(settings)
-    items: list[QueueItem] = []
-    for config in brands_of(settings, brand):
-        found = open_complaints(engine, settings, brand=config.name, now=now)
-        items.extend(queue_from_complaints(found, params, now, overdue_only))
-    items.sort(key=lambda i: (-i.priority, i.created_at, i.key))
-    return items
-
-
-class UnknownMentionError(LookupError):
-    """``monitor resolve`` named a post that is not stored."""
-
-
-@dataclass(frozen=True)
-class ResolveResult:
-    """A stored manual resolution and the complaint it closes (``None``: not a complaint)."""
-
-    key: str
-    brand: str
-    resolved_at: datetime
-    complaint_key: str | None
-    rescored_day: date | None
-
-
-def parse_key(key: str) -> tuple[str, str]:
-    """``SOURCE:EXTERNAL_ID`` split in two, or a clear error."""
-    source, sep, external_id = key.strip().partition(":")
-    if not sep or not source or not external_id:
-        raise ValueError(f"{key!r} is not SOURCE:EXTERNAL_ID (for example x:1790000000000000001)")
-    return source, external_id
-
-
-def mark_resolved(
-    engine: Engine,
-    key: str,
-    at: datetime | None = None,
-    note: str | None = None,
-    *,
-    clock: Clock,
-    settings: Settings | None = None,
-) -> ResolveResult:
-    """Mark the complaint holding post ``key`` resolved at ``at`` (default now).
-
-    With ``settings``, the complaint's day is rescored so stored KPIs show it at once.
-    Raises :class:`UnknownMentionError` for a post that is not stored and ``ValueError``
-    for a malformed key or a time in the future.
-    """
-    now = _now(clock)
-    source, external_id = parse_key(key)
-    resolved_at = now if at is None else require_aware(at, "resolution time")
-    if resolved_at > now:
-        raise ValueError(f"resolution time {resolved_at.isoformat()} is in the future")
-    with session_scope(engine) as session:
-        mention = mention_by_key(session, source, external_id)
-        if mention is None or mention.id is None:
-            raise UnknownMentionError(
-                f"no stored post {source}:{external_id} (ids are SOURCE:EXTERNAL_ID as "
-                "shown by `monitor unanswered` and `monitor mentions --json`)"
-            )
-        mention_id, brand = mention.id, mention.brand
-        save_resolution(session, mention_id, resolved_at, note, now)
-    result = ResolveResult(f"{source}:{external_id}", brand, resolved_at, None, None)
-    configured = {b.name for b in settings.config.brands} if settings is not None else set()
-    if settings is None or brand not in configured:
-        return result
-    complaint = _complaint_holding(engine, settings, brand, mention_id, result.key, now)
-    if complaint is None:
-        return result
-    config = settings.brand(brand)
-    day = local_day(complaint.created_at, config.zone)
-    score_days(engine, settings, clock=lambda: now, days=[day], brand=brand)
-    return ResolveResult(result.key, brand, resolved_at, complaint.key, day)
-
-
-def _complaint_holding(
-    engine: Engine, settings: Settings, brand: str, mention_id: int, key: str, now: datetime
-) -> Complaint | None:
-    """The complaint whose post or follow-up is ``key``, analysed with its thread."""
-    profile = brand_profile(settings, settings.brand(brand))
-    with session_scope(engine) as session:
-        loaded = load_threads_of(session, profile, [mention_id])
-    found = analyze_complaints(
-        loaded.facts, profile, scoring_params(settings), loaded.resolutions, now
-    )
-    return next((c for c in found if key in c.member_keys), None)

@@ -95,7 +95,7 @@ class History:
 
 @dataclass(frozen=True, slots=True)
 class UnansweredItem:
-    """One unanswered complaint of the queue, most urgent first in the digest."""
+    """One item of the queue (awaiting our reply first, then by priority) in the digest."""
 
     source: str
     author: str
@@ -105,6 +105,8 @@ class UnansweredItem:
     priority: float
     reason: str
     id: str | None = None
+    kind: str | None = None
+    state: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,8 +87,10 @@ def kpi_row(kpi: KpiLine) -> KpiRow:
 
 
 def unanswered_row(item: UnansweredItem) -> PostRow:
-    """Format one unanswered complaint."""
+    """Format one queue item: kind and state, wait, priority, id."""
     detail = f"waiting {format_minutes(item.age_minutes)} · priority {item.priority:.2f}"
+    if item.kind and item.state:
+        detail = f"{item.kind.replace('_', '-')}, {item.state.replace('_', ' ')} · {detail}"
     if item.id:
         detail = f"{item.id} · {detail}"
     return PostRow(

@@ -20,7 +20,9 @@ from monitor.scoring.complaints import (
     RESOLVED_MANUAL,
     Complaint,
     analyze_complaints,
+    analyze_items,
     analyze_view,
+    analyze_view_items,
     complaint_reason,
 )
 from monitor.scoring.days import day_bounds, local_day
@@ -50,7 +52,7 @@ from monitor.scoring.targets import (
 from monitor.scoring.threads import BrandView
 from monitor.scoring.unanswered import (
     QueueItem,
-    priority,
+    TriageMarks,
     queue_from_complaints,
     unanswered_queue,
 )
@@ -81,8 +83,11 @@ __all__ = [
     "ScoringParams",
     "SpikeCheck",
     "Target",
+    "TriageMarks",
     "analyze_complaints",
+    "analyze_items",
     "analyze_view",
+    "analyze_view_items",
     "complaint_reason",
     "daily_kpis",
     "daily_kpis_many",
@@ -95,7 +100,6 @@ __all__ = [
     "period_kpis",
     "period_range",
     "previous_range",
-    "priority",
     "queue_from_complaints",
     "spike_alert",
     "spike_check",

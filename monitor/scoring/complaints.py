@@ -1,4 +1,5 @@
-"""Complaint detection, follow-ups, brand-reply matching and resolution, one thread at a time."""
+"""Needs-reply items (complaints, questions, unknown-language posts): follow-ups, brand-reply
+matching and resolution, one thread at a time."""
 
 from __future__ import annotations
 
@@ -14,12 +15,21 @@ from monitor.scoring.model import (
     ScoringParams,
     normalize_handle,
 )
-from monitor.scoring.threads import BrandView, mentioned_handles
+from monitor.scoring.reasons import (
+    KIND_COMPLAINT,
+    KIND_QUESTION,
+    complaint_reason,
+    item_reason,
+    negative_score,
+)
+from monitor.scoring.threads import BrandView
 
 #: How a complaint got resolved.
 RESOLVED_MANUAL = "manual"
 RESOLVED_BY_AUTHOR = "author"
 RESOLVED_BY_SILENCE = "silence"
+#: A question or unknown-language item whose author then complained: the complaint takes over.
+RESOLVED_SUPERSEDED = "superseded"
 
 # at one instant: customer posts first (a reply never precedes its complaint), then brand
 # posts, then manual marks
@@ -28,7 +38,11 @@ _CUSTOMER, _BRAND, _MANUAL = 0, 1, 2
 
 @dataclass(frozen=True, slots=True)
 class Complaint:
-    """One complaint and what became of it, as of the ``now`` it was analysed at.
+    """One needs-reply item (a complaint unless ``kind`` says otherwise) as of ``now``.
+
+    ``waiting_since``: when the customer started waiting for us (the first post, or their
+    first post after our latest reply); ``None`` while the ball is in their court.
+    ``last_reply_at``: our latest reply to the author before resolution.
 
     ``followups``: keys of the author's later posts in the thread folded into it (while
     unresolved). ``brand_replies``: brand replies matched to it so far;
@@ -59,6 +73,21 @@ class Complaint:
     resolution_key: str | None = None
     resolution_note: str | None = None
     author_posts: int = 1
+    kind: str = KIND_COMPLAINT
+    waiting_since: datetime | None = None
+    last_reply_at: datetime | None = None
+    sentiment: str | None = None
+    sentiment_by: str = "model"
+
+    @property
+    def is_complaint(self) -> bool:
+        """A complaint as docs/kpis.md defines it (the complaint KPIs count only these)."""
+        return self.kind == KIND_COMPLAINT
+
+    @property
+    def awaiting_reply(self) -> bool:
+        """Unresolved, answered, and the customer wrote again since our latest reply."""
+        return not self.resolved and self.answered and self.waiting_since is not None
 
     @property
     def answered(self) -> bool:
@@ -98,55 +127,13 @@ class Complaint:
         return not self.answered and self.age_minutes(now) > params.sla_minutes
 
 
-def negative_score(mention: MentionFacts) -> float:
-    """The classifier's negative probability; its confidence for a negative label; else 0."""
-    if mention.negative_score is not None:
-        return mention.negative_score
-    if mention.label == "negative" and mention.confidence is not None:
-        return mention.confidence
-    return 0.0
-
-
-def complaint_reason(mention: MentionFacts, view: BrandView, params: ScoringParams) -> str | None:
-    """Why an inbound brand mention is a complaint (``"1-star review"``, …), else ``None``.
-
-    Follow-ups are decided by :func:`analyze_complaints`, not here.
-    """
-    if view.is_brand(mention) or mention.brand != view.profile.name:
-        return None
-    if mention.rating is not None and mention.rating <= 2:
-        return f"{mention.rating}-star review"
-    if mention.label != "negative":
-        return None
-    directed = _directed_reason(mention, view)
-    if directed is not None:
-        return directed
-    return None if params.require_directed else "negative mention"
-
-
-def _directed_reason(mention: MentionFacts, view: BrandView) -> str | None:
-    """How a negative post is directed at the brand, as the complaint reason."""
-    profile: BrandProfile = view.profile
-    named = sorted(profile.handles(mention.source) & mentioned_handles(mention.text))
-    if named:
-        return f"negative and directed at @{profile.handle_display(mention.source, named[0])}"
-    parent = view.parent(mention)
-    if parent is not None and view.is_brand(parent):
-        return f"negative reply to @{parent.author}"
-    if profile.is_own_space(mention.source, mention.subreddit):
-        where = f"r/{mention.subreddit}" if mention.source == "reddit" else mention.subreddit
-        return f"negative in the brand's space {where}"
-    if profile.is_review(mention):
-        return "negative review"
-    return None
-
-
 @dataclass
 class _Open:
     """The mutable state of one complaint while its thread is walked."""
 
     post: MentionFacts
     reason: str
+    kind: str = KIND_COMPLAINT
     followups: list[str] = field(default_factory=list)
     first_response: MentionFacts | None = None
     brand_replies: int = 0
@@ -158,6 +145,11 @@ class _Open:
     resolution_key: str | None = None
     note: str | None = None
     author_posts: int = 1
+    waiting_since: datetime | None = None
+    last_reply_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        self.waiting_since = self.post.created_at
 
     def add_reply(self, reply: MentionFacts) -> None:
         """Count a brand reply to this complaint's author."""
@@ -167,6 +159,16 @@ class _Open:
         if self.resolved_at is None:
             self.replies_before += 1
             self.silent_since = reply.created_at
+            self.last_reply_at = reply.created_at
+            self.waiting_since = None  # the ball is in the customer's court
+
+    def add_followup(self, post: MentionFacts) -> None:
+        """Fold the author's later post in; after our reply it puts the ball back with us."""
+        self.followups.append(post.key)
+        self.author_posts += 1
+        self.silent_since = None
+        if self.waiting_since is None:
+            self.waiting_since = post.created_at
 
     def resolve(self, at: datetime, kind: str, key: str | None, note: str | None = None) -> None:
         """Mark resolved (the first resolution wins)."""
@@ -197,6 +199,11 @@ class _Open:
             resolution_key=self.resolution_key,
             resolution_note=self.note,
             author_posts=self.author_posts,
+            kind=self.kind,
+            waiting_since=self.waiting_since,
+            last_reply_at=self.last_reply_at,
+            sentiment=post.label,
+            sentiment_by=post.label_by,
         )
 
 
@@ -209,6 +216,8 @@ def analyze_complaints(
 ) -> list[Complaint]:
     """Every complaint of ``brand`` in the given threads, as of ``now``, oldest first.
 
+    Questions and unknown-language items are left out: :func:`analyze_items` has them.
+
     Pass the complaints' candidate mentions plus every post of their threads (any brand
     posts and author follow-ups up to ``now``), and the manual resolutions of those posts;
     a thread that is cut short gives wrong follow-ups and replies. Posts of other brands
@@ -217,10 +226,28 @@ def analyze_complaints(
     return analyze_view(BrandView.build(mentions, brand, now), params, resolutions)
 
 
+def analyze_items(
+    mentions: Iterable[MentionFacts],
+    brand: BrandProfile,
+    params: ScoringParams,
+    resolutions: Iterable[ManualResolution],
+    now: datetime,
+) -> list[Complaint]:
+    """Every needs-reply item (complaints, questions, unknown) in the given threads."""
+    return analyze_view_items(BrandView.build(mentions, brand, now), params, resolutions)
+
+
 def analyze_view(
     view: BrandView, params: ScoringParams, resolutions: Iterable[ManualResolution]
 ) -> list[Complaint]:
     """:func:`analyze_complaints` over an already built :class:`BrandView`."""
+    return [c for c in analyze_view_items(view, params, resolutions) if c.is_complaint]
+
+
+def analyze_view_items(
+    view: BrandView, params: ScoringParams, resolutions: Iterable[ManualResolution]
+) -> list[Complaint]:
+    """:func:`analyze_items` over an already built :class:`BrandView`, oldest first."""
     marks: dict[tuple[str, str], list[ManualResolution]] = {}
     for mark in resolutions:
         post = view.by_key.get(mark.key)
@@ -268,6 +295,13 @@ def _walk_thread(
                 state.resolve(since, RESOLVED_BY_SILENCE, None)
                 del open_by_author[normalize_handle(state.post.author)]
 
+    def opened(post: MentionFacts, author: str, kind: str, reason: str) -> None:
+        state = _Open(post=post, reason=reason, kind=kind)
+        complaints.append(state)
+        by_author.setdefault(author, []).append(state)
+        open_by_author[author] = state
+        member_of[post.key] = state
+
     for at, kind, _key, item in events:
         expire_silence(at)
         if isinstance(item, ManualResolution):
@@ -286,23 +320,30 @@ def _walk_thread(
             continue
         author = normalize_handle(item.author)
         state = open_by_author.get(author)
+        found = None
+        if state is not None and state.kind != KIND_COMPLAINT:
+            # a question (or unreadable post) whose author now complains: the complaint
+            # takes over, exactly as if the question had never been an item (KPIs unchanged)
+            found = complaint_reason(item, view, params)
+            if found is not None:
+                state.resolve(item.created_at, RESOLVED_SUPERSEDED, item.key)
+                del open_by_author[author]
+                state = None
         if state is not None:
             if state.replies_before > 0 and item.label in ("neutral", "positive"):
                 state.resolve(item.created_at, RESOLVED_BY_AUTHOR, item.key)
                 del open_by_author[author]
+                # "thanks, but where is my refund?" resolves the complaint and asks anew
+                asked = item_reason(item, view, params)
+                if asked is not None and asked[0] == KIND_QUESTION:
+                    opened(item, author, *asked)
             else:
                 # a follow-up: the customer had to speak again, so silence stops counting
-                state.followups.append(item.key)
-                state.author_posts += 1
-                state.silent_since = None
+                state.add_followup(item)
                 member_of[item.key] = state
             continue
-        reason = complaint_reason(item, view, params)
-        if reason is not None:
-            state = _Open(post=item, reason=reason)
-            complaints.append(state)
-            by_author.setdefault(author, []).append(state)
-            open_by_author[author] = state
-            member_of[item.key] = state
+        candidate = (KIND_COMPLAINT, found) if found else item_reason(item, view, params)
+        if candidate is not None:
+            opened(item, author, *candidate)
     expire_silence(view.now)
     return [state.freeze(view.profile.name, root) for state in complaints]

@@ -53,6 +53,8 @@ CATALOGUE: tuple[KpiDef, ...] = (
     KpiDef("fcr_rate", "First-contact resolution", "rate", True),
     KpiDef("effort_proxy", "Customer effort (posts)", "count", False),  # a mean, not whole
     KpiDef("share_of_voice", "Share of voice", "pct", True),
+    KpiDef("questions", "Questions", "count", None, whole=True),
+    KpiDef("questions_answered", "Questions answered", "count", True, whole=True),
 )
 KPI_BY_KEY: dict[str, KpiDef] = {d.key: d for d in CATALOGUE}
 #: Every KPI key, in the order of docs/kpis.md.
@@ -100,6 +102,8 @@ class KpiRow:
     fcr_rate: float | None
     effort_proxy: float | None
     share_of_voice: float | None
+    questions: int = 0
+    questions_answered: int = 0
     end_date: str | None = None
     #: What the row was computed from: stored with a day's row, merged for several days.
     parts: KpiParts | None = field(default=None, compare=False, repr=False)
@@ -190,7 +194,11 @@ def kpis_from_view(
     end_day: date,
     sources: Iterable[str] = (),
 ) -> list[KpiRow]:
-    """The rows of a day range from an analysed view (``complaints`` from ``analyze_view``)."""
+    """The rows of a day range from an analysed view.
+
+    ``complaints`` come from ``analyze_view`` or ``analyze_view_items``: the complaint KPIs
+    count only complaints, ``questions`` only questions.
+    """
     start, end = day_bounds(start_day, end_day, view.profile.zone)
     inbound = [m for m in view.inbound() if start <= m.created_at < end]
     rivals = [m for m in view.competitor_inbound() if start <= m.created_at < end]
@@ -234,10 +242,10 @@ class _Period:
         source: str,
         inbound: Sequence[MentionFacts],
         rivals: Sequence[MentionFacts],
-        complaints: Sequence[Complaint],
+        items: Sequence[Complaint],
     ) -> KpiRow:
         """Compute one row exactly as docs/kpis.md defines it (through its mergeable parts)."""
-        parts = self.parts(inbound, rivals, complaints)
+        parts = self.parts(inbound, rivals, items)
         return row_from_parts(
             self.brand, source, self.start_day, self.end_day, parts, self.has_competitors
         )
@@ -246,9 +254,11 @@ class _Period:
         self,
         inbound: Sequence[MentionFacts],
         rivals: Sequence[MentionFacts],
-        complaints: Sequence[Complaint],
+        items: Sequence[Complaint],
     ) -> KpiParts:
-        """The counts, sums and minute lists the row is computed from."""
+        """The counts, sums and minute lists the row is computed from (``items``: every kind)."""
+        complaints = [c for c in items if c.is_complaint]
+        questions = [c for c in items if c.kind == "question"]
         labels = [m.label for m in inbound]
         sla = self.params.sla_minutes
         abandon = timedelta(hours=self.params.abandon_after_hours)
@@ -282,6 +292,8 @@ class _Period:
             ],
             first_contact=sum(1 for c in resolved if c.replies_before_resolution == 1),
             effort_posts=sum(c.author_posts for c in resolved),
+            questions=len(questions),
+            questions_answered=sum(1 for q in questions if q.answered),
         )
 
 

@@ -44,7 +44,8 @@ class MentionFacts:
     conversation id or Reddit submission id; when ``None`` the thread is the root reached
     through ``in_reply_to`` (else the post itself). ``subreddit`` is the place the post
     sits in (a subreddit, or an app id for stores), matched against ``own_spaces``.
-    ``negative_score`` is the classifier's probability of "negative".
+    ``negative_score`` is the classifier's probability of "negative" (1 or 0 when a human
+    corrected the label).
     """
 
     source: str
@@ -63,6 +64,10 @@ class MentionFacts:
     label: str | None = None
     confidence: float | None = None
     negative_score: float | None = None
+    #: why the classifier gave no label (``"unsupported language: de"``), else ``None``
+    skipped_reason: str | None = None
+    #: who gave ``label``: ``"model"`` (or an import) or ``"human"`` (``monitor label``)
+    label_by: str = "model"
     key: str = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -18,7 +18,7 @@ from monitor.scoring.stats import median, nearest_rank, ratio
 
 #: The key under which a stored day's values keep its parts (beside the KPI keys).
 PARTS_KEY = "_parts"
-PARTS_VERSION = 1
+PARTS_VERSION = 2  # 2: questions and questions_answered
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +46,8 @@ class KpiParts:
     resolution_minutes: list[float] = field(default_factory=list)
     first_contact: int = 0
     effort_posts: int = 0
+    questions: int = 0
+    questions_answered: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """The JSON stored with a day's KPI values."""
@@ -66,7 +68,8 @@ class KpiParts:
             name: sum(getattr(p, name) for p in items)
             for name in ("volume", "positive", "neutral", "negative", "promoters", "rivals",
                          "complaints", "within_sla", "overdue", "abandoned", "resolved",
-                         "first_contact", "effort_posts")
+                         "first_contact", "effort_posts", "questions",
+                         "questions_answered")
         }  # fmt: skip
         return cls(
             frts=[f for p in items for f in p.frts],
@@ -105,6 +108,8 @@ def row_values(parts: KpiParts, has_competitors: bool) -> dict[str, Any]:
         "share_of_voice": (
             ratio(p.volume, p.volume + p.rivals, 100.0) if has_competitors else None
         ),
+        "questions": p.questions,
+        "questions_answered": p.questions_answered,
     }
 
 

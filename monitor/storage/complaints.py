@@ -18,7 +18,8 @@ def complaint_flags(session: Session, mention_ids: Sequence[int]) -> dict[int, d
     ids = list(mention_ids)
     for start in range(0, len(ids), 500):
         stmt = select(col(Complaint.mention_id), col(Complaint.answered)).where(
-            col(Complaint.mention_id).in_(ids[start : start + 500])
+            col(Complaint.mention_id).in_(ids[start : start + 500]),
+            col(Complaint.kind) == "complaint",  # questions are items, not complaints
         )
         for mid, answered in session.execute(stmt):
             flags[mid] = {"is_complaint": True, "answered": bool(answered)}

@@ -1,4 +1,4 @@
-"""Tables: mentions, sentiment labels, checkpoints, health, KPIs, resolutions, alerts, digests."""
+"""Tables: mentions, labels, checkpoints, health, KPIs, complaints, triage, alerts, digests."""
 
 from __future__ import annotations
 
@@ -119,7 +119,7 @@ class SkippedPageRecord(SQLModel, table=True):
 
 
 class Complaint(SQLModel, table=True):
-    """Scorer output per complaint: the state behind the unanswered queue, rebuilt on scoring."""
+    """Scorer output per needs-reply item (``kind``): the queue's source, rebuilt on scoring."""
 
     __tablename__ = "complaint"
     __table_args__ = (Index("ix_complaint_brand_open", "brand", "answered", "created_at"),)
@@ -135,6 +135,8 @@ class Complaint(SQLModel, table=True):
     resolved_at: datetime | None = _utc()
     resolution_kind: str | None = Field(default=None, max_length=32)
     scored_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    #: complaint | question | unknown (the first post's kind; follow_up is a state of these)
+    kind: str = Field(default="complaint", max_length=16)
 
 
 class DailyKpi(SQLModel, table=True):
@@ -225,3 +227,43 @@ class Delivery(SQLModel, table=True):
     error: str | None = Field(default=None, sa_column=Column(Text()))
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class TriageState(SQLModel, table=True):
+    """The team's manual state of one item (its first post): survives rescoring."""
+
+    __tablename__ = "triage_state"
+
+    mention_id: int = Field(primary_key=True, foreign_key="mention.id", ondelete="CASCADE")
+    assignee: str | None = Field(default=None, max_length=128)
+    snoozed_until: datetime | None = _utc()
+    closed_at: datetime | None = _utc()
+    reopened_at: datetime | None = _utc()
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class TriageAudit(SQLModel, table=True):
+    """One action taken on an item or a label: who, when, what, and an optional note."""
+
+    __tablename__ = "triage_audit"
+    __table_args__ = (Index("ix_triage_audit_mention_at", "mention_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    mention_id: int = Field(foreign_key="mention.id", ondelete="CASCADE")
+    action: str = Field(max_length=32)
+    actor: str = Field(max_length=128)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    detail: str | None = Field(default=None, sa_column=Column(Text()))
+    note: str | None = Field(default=None, sa_column=Column(Text()))
+
+
+class LabelCorrection(SQLModel, table=True):
+    """A human's sentiment label for a post, kept beside the model's (it wins when read)."""
+
+    __tablename__ = "label_correction"
+
+    mention_id: int = Field(primary_key=True, foreign_key="mention.id", ondelete="CASCADE")
+    label: str = Field(max_length=16)
+    model_label: str | None = Field(default=None, max_length=16)
+    actor: str = Field(max_length=128)
+    corrected_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

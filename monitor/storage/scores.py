@@ -96,6 +96,7 @@ class ComplaintRecord:
     brand_replies: int
     resolved_at: datetime | None
     resolution_kind: str | None
+    kind: str = "complaint"
 
 
 def save_complaints(
@@ -118,12 +119,17 @@ def save_complaints(
             col(Complaint.created_at) < end,
         )
     )
+    upsert_items(session, records, scored_at)
+
+
+def upsert_items(session: Session, records: Sequence[ComplaintRecord], scored_at: datetime) -> None:
+    """Insert or refresh item rows (no window is cleared: an incremental update)."""
     if not records:
         return
     stmt = _insert(session, Complaint)
     columns = (
         "brand", "source", "created_at", "reason", "answered", "first_response_at",
-        "brand_replies", "resolved_at", "resolution_kind", "scored_at",
+        "brand_replies", "resolved_at", "resolution_kind", "scored_at", "kind",
     )  # fmt: skip
     stmt = stmt.on_conflict_do_update(
         index_elements=["mention_id"], set_={c: stmt.excluded[c] for c in columns}
@@ -134,7 +140,7 @@ def save_complaints(
             "created_at": r.created_at, "reason": r.reason, "answered": r.answered,
             "first_response_at": r.first_response_at, "brand_replies": r.brand_replies,
             "resolved_at": r.resolved_at, "resolution_kind": r.resolution_kind,
-            "scored_at": scored_at,
+            "scored_at": scored_at, "kind": r.kind,
         }
         for r in sorted(records, key=lambda r: r.mention_id)
     ]  # fmt: skip
@@ -169,6 +175,7 @@ def open_complaint_ids(session: Session, brand: str) -> list[int]:
         col(Complaint.brand) == brand,
         col(Complaint.answered).is_(False),
         col(Complaint.resolved_at).is_(None),
+        col(Complaint.kind) == "complaint",
     )
     return [int(mid) for (mid,) in session.execute(stmt)]
 

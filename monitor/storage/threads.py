@@ -18,7 +18,7 @@ from sqlalchemy import BigInteger, ColumnElement, Select, String, any_, literal,
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col
 
-from monitor.storage.models import Mention, Resolution, SentimentLabel
+from monitor.storage.models import LabelCorrection, Mention, Resolution, SentimentLabel
 
 CHUNK = 500
 PG_CHUNK = 5000
@@ -27,7 +27,11 @@ Key = tuple[str, str]  # (source, external id / thread id)
 
 @dataclass(frozen=True, slots=True)
 class FactRow:
-    """The columns the scorer reads of one mention, its label scores included."""
+    """The columns the scorer reads of one mention, its label scores included.
+
+    A human correction (``monitor label``) replaces the model's label: confidence 1 and a
+    negative score of 1 or 0; ``label_by`` says which one it is.
+    """
 
     id: int
     source: str
@@ -46,6 +50,8 @@ class FactRow:
     label: str | None
     confidence: float | None
     negative_score: float | None
+    skipped_reason: str | None = None
+    label_by: str = "model"
 
 
 _COLUMNS: tuple[Any, ...] = (
@@ -66,24 +72,33 @@ _COLUMNS: tuple[Any, ...] = (
     col(Mention.sentiment),
     col(Mention.sentiment_confidence),
     col(SentimentLabel.score_negative),
+    col(SentimentLabel.skipped_reason),
+    col(LabelCorrection.label),
 )
 
 
 def _select() -> Select[Any]:
-    return select(*_COLUMNS).outerjoin(
-        SentimentLabel,
-        col(SentimentLabel.mention_id) == col(Mention.id),
+    return (
+        select(*_COLUMNS)
+        .outerjoin(SentimentLabel, col(SentimentLabel.mention_id) == col(Mention.id))
+        .outerjoin(LabelCorrection, col(LabelCorrection.mention_id) == col(Mention.id))
     )
 
 
+def _row(r: Any) -> FactRow:
+    human = r[18]
+    label, confidence, negative = r[14], r[15], r[16]
+    if human is not None:
+        label, confidence, negative = human, 1.0, 1.0 if human == "negative" else 0.0
+    return FactRow(
+        int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
+        r[12], bool(r[13]), label, confidence, negative, r[17],
+        "human" if human is not None else "model",
+    )  # fmt: skip
+
+
 def _rows(session: Session, stmt: Select[Any]) -> list[FactRow]:
-    return [
-        FactRow(
-            int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
-            r[12], bool(r[13]), r[14], r[15], r[16],
-        )
-        for r in session.connection().execute(stmt)
-    ]  # fmt: skip
+    return [_row(r) for r in session.connection().execute(stmt)]
 
 
 def _is_postgres(session: Session) -> bool:
@@ -187,7 +202,7 @@ def negative_rows(session: Session, brand: str, start: datetime, end: datetime) 
     """The brand's mentions labeled negative created in ``[start, end]`` (spike counting)."""
     stmt = _select().where(
         col(Mention.brand) == brand,
-        col(Mention.sentiment) == "negative",
+        col(Mention.sentiment) == "negative",  # the model's label: the index-backed scan
         col(Mention.created_at) >= start,
         col(Mention.created_at) <= end,
     )

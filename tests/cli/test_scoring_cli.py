@@ -104,10 +104,25 @@ def test_unanswered_json_most_urgent_first(cli: Any) -> None:
     result = cli("unanswered", "--json")
     assert result.exit_code == 0, result.output
     items = json.loads(result.stdout)
-    assert [i["id"] for i in items] == ["x:401", "appstore:r1", "x:801"]
-    assert set(items[0]) >= {"url", "age_minutes", "author", "text", "priority", "reason"}
+    assert [i["id"] for i in items] == ["x:801"]
+    assert list(items[0]) == [
+        "id", "kind", "state", "priority", "reason", "brand", "source", "author", "followers",
+        "text", "url", "created_at", "age_minutes", "overdue", "assignee", "snoozed_until",
+        "sentiment", "sentiment_by",
+    ]  # fmt: skip
+    assert (items[0]["kind"], items[0]["state"], items[0]["sentiment_by"]) == (
+        "complaint", "new", "model",
+    )  # fmt: skip
+    stale = json.loads(cli("unanswered", "--abandoned", "--json").stdout)
+    # frank's x:402 ("hello?") folds into his complaint x:401
+    assert [i["id"] for i in stale] == ["x:401", "appstore:r1"]
+    assert {i["state"] for i in stale} == {"abandoned"} and stale[0]["priority"] < 0
     overdue = json.loads(cli("unanswered", "--overdue", "--brand", "acme", "--json").stdout)
-    assert [i["id"] for i in overdue] == ["x:401", "appstore:r1"]
+    assert overdue == []
+    limited = json.loads(cli("unanswered", "--abandoned", "--limit", "1", "--json").stdout)
+    assert [i["id"] for i in limited] == ["x:401"]
+    kinds = json.loads(cli("unanswered", "--kind", "question", "--json").stdout)
+    assert kinds == []
 
 
 def test_unanswered_table_prints_post_text_verbatim(cli: Any) -> None:
@@ -119,29 +134,24 @@ def test_unanswered_table_prints_post_text_verbatim(cli: Any) -> None:
     assert cli("score", "--since", "2026-10-05").exit_code == 0
     result = cli("unanswered")
     assert result.exit_code == 0, result.output
-    assert "4 unanswered complaints" in result.output
+    assert "2 items waiting for a reply" in result.output
     assert MARKUP in result.output  # post text is data, never Rich markup
+    result = cli("unanswered", "--abandoned")
     assert "frank" in result.output and "1-star review" in result.output
 
 
-def test_resolve_takes_the_complaint_out_of_the_queue(cli: Any) -> None:
+def test_resolve_takes_the_item_out_of_the_lists(cli: Any) -> None:
     assert cli("score", "--since", "2026-10-05").exit_code == 0
     result = cli("resolve", "x:401", "--at", "2026-10-08T13:00:00Z", "--note", "called him")
     assert result.exit_code == 0, result.output
-    assert "x:401 marked resolved at 2026-10-08 13:00 UTC; Acme 2026-10-06 rescored" in (
-        result.output
-    )
-    items = json.loads(cli("unanswered", "--json").stdout)
-    assert [i["id"] for i in items] == ["appstore:r1", "x:801"]
-    # the follow-up names its complaint
+    assert (
+        "x:401: resolve at 2026-10-08 13:00 UTC; no longer needs a reply; Acme 2026-10-06 rescored"
+    ) in result.output
+    items = json.loads(cli("unanswered", "--abandoned", "--json").stdout)
+    assert [i["id"] for i in items] == ["appstore:r1"]
+    # the follow-up names its item
     result = cli("resolve", "x:402", "--at", "2026-10-08T13:00:00Z")
-    assert "x:402 (complaint x:401) marked resolved" in result.output
-
-
-def test_resolve_a_post_that_is_no_complaint_warns(cli: Any) -> None:
-    result = cli("resolve", "x:601")
-    assert result.exit_code == 0
-    assert "not a complaint" in result.output
+    assert "x:402 (item x:401): resolve" in result.output
 
 
 @pytest.mark.parametrize(
@@ -158,6 +168,14 @@ def test_resolve_a_post_that_is_no_complaint_warns(cli: Any) -> None:
         (("kpis", "--date", DAY, "--days", "3"), "not both"),
         (("kpis", "--brand", "Initech"), "no brand named 'Initech'"),
         (("unanswered", "--brand", "Nobody"), "no brand named 'Nobody'"),
+        (("unanswered", "--kind", "rant"), "unknown kind 'rant'"),
+        (("unanswered", "--state", "resolved"), "state 'resolved' is not listed"),
+        (("unanswered", "--abandoned", "--state", "new"), "not both"),
+        (("assign", "x:401"), "give --to NAME or --unassign"),
+        (("snooze", "x:401", "--until", "soon"), "cannot read time 'soon'"),
+        (("label", "x:401", "--sentiment", "angry"), "use one of negative, neutral"),
+        (("close", "--older-than", "a while"), "give a duration such as 36h"),
+        (("note", "x:401", " "), "the note is empty"),
     ],
 )
 def test_bad_input_is_a_clear_message(cli: Any, args: tuple[str, ...], message: str) -> None:

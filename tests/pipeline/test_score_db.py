@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from monitor.pipeline.score import score_days, score_recent, unanswered
+from monitor.pipeline.score import score_days, score_recent
+from monitor.pipeline.triage import QueueFilter, queue
 from monitor.scoring import KPI_KEYS
 from monitor.scoring.parts import PARTS_KEY
 from monitor.storage.db import session_scope
@@ -164,13 +165,17 @@ def test_queue_from_stored_complaints(engine: Engine, sc: Scenario) -> None:
     seed(engine, sc)
     settings = scenario_settings()
     score_days(engine, settings, clock=clock, days=DAYS)
-    queue = unanswered(engine, settings, clock=clock)
-    assert [(i.key, i.overdue) for i in queue] == [(k, o) for k, _, o in sc.expected_queue]
-    for item, (_key, want, _overdue) in zip(queue, sc.expected_queue, strict=True):
+    found = queue(engine, settings, clock=clock, where=QueueFilter())
+    assert [(i.key, i.overdue) for i in found] == [(k, o) for k, _, o in sc.expected_queue]
+    for item, (_key, want, _overdue) in zip(found, sc.expected_queue, strict=True):
         assert item.priority == pytest.approx(want, rel=1e-12)
-    assert queue[1].reason == "1-star review"
-    overdue = unanswered(engine, settings, clock=clock, brand="acme", overdue_only=True)
-    assert [i.key for i in overdue] == ["x:401", "appstore:r1"]
+    stale = queue(engine, settings, clock=clock, where=QueueFilter(states=("abandoned",)))
+    assert [(i.key, i.overdue) for i in stale] == [(k, o) for k, _, o in sc.expected_abandoned]
+    for item, (_key, want, _overdue) in zip(stale, sc.expected_abandoned, strict=True):
+        assert item.priority == pytest.approx(want, rel=1e-12)
+    assert stale[1].reason == "1-star review"
+    overdue = QueueFilter(brand="acme", overdue_only=True)
+    assert queue(engine, settings, clock=clock, where=overdue) == []
 
 
 def test_a_late_reply_leaves_the_queue_before_rescoring(engine: Engine, sc: Scenario) -> None:
@@ -184,7 +189,8 @@ def test_a_late_reply_leaves_the_queue_before_rescoring(engine: Engine, sc: Scen
         label=None, confidence=None, negative_score=None,
     )  # fmt: skip
     seed(engine, Scenario(resolutions=[]), [reply])
-    assert [i.key for i in unanswered(engine, settings, clock=clock)] == ["appstore:r1", "x:801"]
+    stale = queue(engine, settings, clock=clock, where=QueueFilter(states=("abandoned",)))
+    assert [i.key for i in stale] == ["appstore:r1"]  # x:401 answered: out of every list
 
 
 def test_score_recent_scores_the_brand_local_days(engine: Engine, sc: Scenario) -> None:

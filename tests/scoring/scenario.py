@@ -352,6 +352,10 @@ EXPECTED_ROWS: dict[tuple[str, str], dict[str, Any]] = {
 # D−1, D+1 and the last day have only x mentions: their x rows equal the "all" rows.
 for _day in (DAY_BEFORE, DAY_AFTER, LAST_DAY):
     EXPECTED_ROWS[(_day, "x")] = dict(EXPECTED_ROWS[(_day, "all")])
+# No post of the scenario is a directed question that is not a complaint (x:002 folds into
+# quinn's complaint, x:601 is not directed, x:801 is negative): questions are tested apart.
+for _row in EXPECTED_ROWS.values():
+    _row.update(questions=0, questions_answered=0)
 
 #: Sources with a row per day (besides "all").
 EXPECTED_SOURCES: dict[str, list[str]] = {
@@ -361,15 +365,18 @@ EXPECTED_SOURCES: dict[str, list[str]] = {
     LAST_DAY: ["x"],
 }
 
-#: The unanswered queue at NOW: (key, priority, overdue), most urgent first.
-#  x:401: age 10-06 20:00 → 10-08 14:00 = 42 h = 2520 min → 2520/60 = 42, +1 overdue,
-#         + log10(1 + 999)/2 = 1.5, + 0.99 → 45.49
-#  appstore:r1: 41 h = 2460 min → 41 + 1 + log10(1)/2 = 0 + 0 (unlabeled) → 42.0
-#  x:801: 30 min → 0.5 + 0 + log10(1 + 9)/2 = 0.5 + 0.9 → 1.9
+#: The queue at NOW: (key, priority, overdue), most urgent first (docs/kpis.md):
+#  priority = 2·min(wait/SLA, 1) + 1.5·min(log10(1 + followers)/7, 1) + negative score
+#  (+ 1 for a follow-up; − 6 when abandoned, past abandon_after_hours = 24 h).
+#  x:801: waiting 30 min → 2·0.5 + 1.5·log10(10)/7 + 0.9 = 2.1142857…
 EXPECTED_QUEUE: list[tuple[str, float, bool]] = [
-    ("x:401", 42 + 1 + 1.5 + 0.99, True),
-    ("appstore:r1", 41 + 1 + 0 + 0, True),
-    ("x:801", 0.5 + 0 + 0.5 + 0.9, False),
+    ("x:801", 2 * 0.5 + 1.5 / 7 + 0.9, False),
+]
+#: The abandoned list at NOW (waiting longer than 24 h; never overdue, never above an open one).
+#  x:401: 42 h → 2 + 1.5·log10(1000)/7 + 0.99 − 6; appstore:r1: 41 h → 2 + 0 + 0 − 6.
+EXPECTED_ABANDONED: list[tuple[str, float, bool]] = [
+    ("x:401", 2 + 1.5 * 3 / 7 + 0.99 - 6, False),
+    ("appstore:r1", 2 - 6.0, False),
 ]
 
 
@@ -389,6 +396,9 @@ class Scenario:
         default_factory=lambda: EXPECTED_COMPLAINTS
     )
     expected_queue: list[tuple[str, float, bool]] = field(default_factory=lambda: EXPECTED_QUEUE)
+    expected_abandoned: list[tuple[str, float, bool]] = field(
+        default_factory=lambda: EXPECTED_ABANDONED
+    )
     expected_sources: dict[str, list[str]] = field(default_factory=lambda: EXPECTED_SOURCES)
 
 

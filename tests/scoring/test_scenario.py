@@ -11,8 +11,10 @@ from monitor.scoring import (
     KPI_KEYS,
     KpiRow,
     analyze_complaints,
+    analyze_items,
     daily_kpis,
     daily_kpis_many,
+    queue_from_complaints,
     unanswered_queue,
 )
 from tests.scoring.scenario import DAY, EXPECTED_ROWS, Scenario, build
@@ -106,11 +108,18 @@ def test_queue_is_ordered_and_prioritised_as_worked_out(sc: Scenario) -> None:
     assert [(i.key, i.overdue) for i in queue] == [(k, o) for k, _, o in sc.expected_queue]
     for item, (_key, want, _overdue) in zip(queue, sc.expected_queue, strict=True):
         assert item.priority == pytest.approx(want, rel=1e-12)
-    assert queue[1].reason == "1-star review" and queue[1].url == "https://appstore.example/r1"
+    assert (queue[0].kind, queue[0].state) == ("complaint", "new")
+    items = analyze_items(sc.mentions, sc.profile, sc.params, sc.resolutions, sc.now)
+    stale = queue_from_complaints(items, sc.params, sc.now, states=("abandoned",))
+    assert [(i.key, i.overdue) for i in stale] == [(k, o) for k, _, o in sc.expected_abandoned]
+    for item, (_key, want, _overdue) in zip(stale, sc.expected_abandoned, strict=True):
+        assert item.priority == pytest.approx(want, rel=1e-12)
+    assert stale[1].reason == "1-star review" and stale[1].url == "https://appstore.example/r1"
+    assert {i.state for i in stale} == {"abandoned"}
     overdue = unanswered_queue(
         sc.mentions, sc.profile, sc.params, sc.resolutions, sc.now, overdue_only=True
     )
-    assert [i.key for i in overdue] == ["x:401", "appstore:r1"]
+    assert overdue == []  # the only overdue complaints waited past 24 h: abandoned
 
 
 def test_input_order_does_not_matter(sc: Scenario) -> None:
