@@ -30,11 +30,17 @@ from sqlmodel import col, select
 from monitor.clock import utc_now
 from monitor.config import parse_config
 from monitor.daemon import Daemon
-from monitor.pipeline.score import unanswered
+from monitor.pipeline.triage import QueueFilter, queue
 from monitor.storage.db import make_engine, session_scope
 from monitor.storage.models import Mention
 from tests.daemon.fake_source import BEARER_ENV, USER, running_gated_x
 from tests.daemon.test_realtime import realtime_config, tweet
+
+
+def unanswered(engine, settings, *, clock):  # type: ignore[no-untyped-def]
+    """The default needs-reply queue (every brand, open states), most urgent first."""
+    return queue(engine, settings, clock=clock, where=QueueFilter())
+
 
 #: A page whose items are not listed after this long counts as missed.
 GIVE_UP_SECONDS = 120.0

@@ -18,7 +18,7 @@ from monitor.cli.common import (
     context,
     parse_since,
 )
-from monitor.cli.tables import Column, CsvOpt, WideOpt, age_text, render, view
+from monitor.cli.tables import AUTHOR_CELLS, Column, CsvOpt, WideOpt, age_text, render, view
 from monitor.posts import SENTIMENT_LABELS
 
 if TYPE_CHECKING:
@@ -118,10 +118,6 @@ class MentionRow:
     def local(self) -> datetime:
         """When it was posted, in the brand's time zone."""
         return self.mention.created_at.astimezone(self.zone)
-
-
-#: An author's name longer than this is cut in the compact view (--wide shows it whole).
-AUTHOR_CELLS = 18
 
 
 def _sentiment(r: MentionRow) -> str:

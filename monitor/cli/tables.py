@@ -37,6 +37,9 @@ GAP = "  "
 MIN_FLEX = 1
 ELLIPSIS = "…"
 
+#: An author's name longer than this is cut in the compact view (--wide shows it whole).
+AUTHOR_CELLS = 18
+
 WideOpt = Annotated[bool, typer.Option("--wide", help="every column, nothing cut")]
 CsvOpt = Annotated[bool, typer.Option("--csv", help="CSV with every column, for scripts")]
 

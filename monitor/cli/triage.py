@@ -6,42 +6,30 @@ from __future__ import annotations
 import getpass
 import os
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from monitor.cli.common import (
     ConfigOpt,
     DbOpt,
     JsonOpt,
     UsageError,
-    console,
     context,
-    data_text,
     parse_duration,
     parse_time,
-    print_json,
     say,
 )
 from monitor.cli.sentiment import sentiment_app
-from monitor.pipeline.triage import NotAnItemError, QueueFilter, queue
-from monitor.pipeline.triage_actions import (
-    ActionResult,
-    add_note,
-    assign,
-    close_older,
-    export_corrections,
-    label,
-    reopen,
-    resolve,
-    snooze,
-)
-from monitor.report.formatting import MISSING, format_minutes
-from monitor.scoring.unanswered import ABANDONED, KINDS, STATES
+from monitor.cli.tables import AUTHOR_CELLS, Column, CsvOpt, WideOpt, age_text, render, view
+from monitor.report.formatting import format_minutes
+from monitor.scoring.unanswered import ABANDONED, KINDS, STATES, QueueItem
+
+if TYPE_CHECKING:
+    from monitor.pipeline.triage_actions import ActionResult
+# the pipeline (storage) is imported in the commands that use it: a fast --help
 
 BrandOpt = Annotated[str | None, typer.Option("--brand", "-b", help="only this brand")]
 IdArg = Annotated[
@@ -96,9 +84,17 @@ def unanswered(
     ] = False,
     overdue: Annotated[bool, typer.Option("--overdue", help="only those past the SLA")] = False,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="show at most N")] = None,
+    wide: WideOpt = False,
     as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
 ) -> None:
-    """The items waiting for our reply (complaints, questions, follow-ups), most urgent first."""
+    """The items waiting for our reply (complaints, questions, follow-ups), most urgent first.
+
+    A human-corrected sentiment is marked ``*``; ``--wide`` shows every column.
+    """
+    from monitor.pipeline.triage import QueueFilter, queue
+
+    chosen = view(wide=wide, as_json=as_json, as_csv=as_csv)
     if abandoned and state:
         raise UsageError("give --abandoned or --state, not both")
     states = (ABANDONED,) if abandoned else tuple(state or ()) or None
@@ -113,33 +109,49 @@ def unanswered(
     now = ctx.now()
     items = queue(ctx.engine, ctx.settings, clock=lambda: now, where=where)
     shown = items[:limit] if limit else items
-    if as_json:
-        print_json([i.to_dict() for i in shown])
-        return
     what = "abandoned items" if abandoned else "items waiting for a reply"
-    table = Table(title=f"{len(items)} {what}", title_justify="left")
-    columns = ("priority", "kind", "state", "waiting", "id", "author", "assignee", "text", "reason")
-    for name in (*columns, "link"):
-        table.add_column(name, overflow="fold", justify="right" if name == "priority" else "left")
-    for item in shown:
-        age = Text(format_minutes(item.age_minutes), style="bold red" if item.overdue else "")
-        table.add_row(
-            f"{item.priority:.2f}",
-            item.kind,
-            item.state,
-            age,
-            data_text(item.key),
-            data_text(item.author),
-            data_text(item.assignee or MISSING),
-            data_text(item.text[:280]),  # post text is data: never markup, controls escaped
-            data_text(item.reason),
-            data_text(item.url or MISSING),
-        )
-    console.print(table)
+    count = f"{len(shown)} of {len(items)}" if len(shown) < len(items) else str(len(items))
+    render(
+        QUEUE_COLUMNS,
+        [(item, now) for item in shown],
+        chosen,
+        title=f"{count} {what}",
+        documents=[i.to_dict() for i in shown],
+    )
+
+
+QueueRow = tuple[QueueItem, datetime]
+
+#: ``unanswered``: compact (id, waiting, author, sentiment, text) or every column.
+QUEUE_COLUMNS: list[Column[QueueRow]] = [
+    Column("priority", lambda r: round(r[0].priority, 3), text=lambda r: f"{r[0].priority:.2f}",
+           compact=False, right=True),
+    Column("id", lambda r: r[0].key),
+    Column("waiting", lambda r: round(r[0].age_minutes, 1),
+           text=lambda r: age_text(r[1] - timedelta(minutes=r[0].age_minutes), r[1]), right=True,
+           style=lambda r: "bold red" if r[0].overdue else ""),
+    Column("kind", lambda r: r[0].kind, compact=False),
+    Column("state", lambda r: r[0].state, compact=False),
+    Column("author", lambda r: r[0].author, limit=AUTHOR_CELLS),
+    Column("followers", lambda r: r[0].followers, compact=False, right=True),
+    Column("assignee", lambda r: r[0].assignee, compact=False),
+    Column("sentiment", lambda r: r[0].sentiment,
+           text=lambda r: (r[0].sentiment or "-") + ("*" if r[0].sentiment_by == "human" else "")),
+    Column("text", lambda r: r[0].text, flex=True),
+    Column("overdue", lambda r: r[0].overdue, compact=False),
+    Column("waited", lambda r: r[0].age_minutes, text=lambda r: format_minutes(r[0].age_minutes),
+           compact=False),
+    Column("snoozed_until", lambda r: r[0].snoozed_until, compact=False),
+    Column("reason", lambda r: r[0].reason, compact=False),
+    Column("brand", lambda r: r[0].brand, compact=False),
+    Column("link", lambda r: r[0].url, compact=False),
+]  # fmt: skip
 
 
 def _run(action: Callable[..., ActionResult], *args: Any, **kwargs: Any) -> ActionResult:
     """Run an action; a post in no item is exit 1 with one line."""
+    from monitor.pipeline.triage import NotAnItemError
+
     try:
         return action(*args, **kwargs)
     except NotAnItemError as exc:
@@ -165,6 +177,8 @@ def resolve_cmd(
     actor: AsOpt = None,
 ) -> None:
     """Mark an item resolved by hand (it leaves the queue; its day is rescored)."""
+    from monitor.pipeline.triage_actions import resolve
+
     ctx = context(config, db)
     when: datetime | None = parse_time(at, ctx.now()) if at else None
     _report(
@@ -178,6 +192,8 @@ def reopen_cmd(
     actor: AsOpt = None,
 ) -> None:  # fmt: skip
     """Put a resolved, closed or snoozed item back in the queue."""
+    from monitor.pipeline.triage_actions import reopen
+
     ctx = context(config, db)
     _report(_run(reopen, ctx.engine, ctx.settings, key, actor=_actor(actor), clock=ctx.now,
                  note=note))  # fmt: skip
@@ -192,6 +208,8 @@ def snooze_cmd(
     actor: AsOpt = None,
 ) -> None:
     """Hide an item from the queue until a time; it comes back by itself."""
+    from monitor.pipeline.triage_actions import snooze
+
     ctx = context(config, db)
     now = ctx.now()
     span = parse_duration(until)
@@ -210,6 +228,8 @@ def assign_cmd(
     actor: AsOpt = None,
 ) -> None:
     """Give an item to a teammate (or ``--unassign``)."""
+    from monitor.pipeline.triage_actions import assign
+
     if (to is None) == (not unassign):
         raise UsageError("give --to NAME or --unassign")
     ctx = context(config, db)
@@ -225,6 +245,8 @@ def note_cmd(
     actor: AsOpt = None,
 ) -> None:
     """Keep a note with an item (in its audit trail)."""
+    from monitor.pipeline.triage_actions import add_note
+
     ctx = context(config, db)
     _report(_run(add_note, ctx.engine, ctx.settings, key, text=text, actor=_actor(actor),
                  clock=ctx.now))  # fmt: skip
@@ -242,6 +264,8 @@ def close_cmd(
     actor: AsOpt = None,
 ) -> None:
     """Close stale items in bulk (they move to the abandoned list); a dry run without --yes."""
+    from monitor.pipeline.triage_actions import close_older
+
     span = parse_duration(older_than)
     if span is None:
         raise UsageError(f"--older-than {older_than!r}: give a duration such as 36h or 7d")
@@ -262,6 +286,8 @@ def label_cmd(
     actor: AsOpt = None,
 ) -> None:
     """Correct a post's sentiment by hand: it wins over the model's in KPIs and the queue."""
+    from monitor.pipeline.triage_actions import label
+
     ctx = context(config, db)
     result = label(ctx.engine, ctx.settings, key, sentiment=sentiment.strip().lower(),
                    actor=_actor(actor), clock=ctx.now)  # fmt: skip
@@ -275,6 +301,8 @@ def export_corrections_cmd(
     db: DbOpt = None,
 ) -> None:
     """Write every human label correction as a TSV that `sentiment eval` reads."""
+    from monitor.pipeline.triage_actions import export_corrections
+
     ctx = context(config, db)
     count = export_corrections(ctx.engine, file)
     say(f"{count} corrections written to {file}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from monitor.scoring.model import BrandProfile, MentionFacts, ScoringParams
-from monitor.scoring.questions import is_question
+from monitor.scoring.questions import is_question_in_language
 from monitor.scoring.threads import BrandView, mentioned_handles
 
 #: What an item is, by its first post (``follow_up`` is decided later, from its state).
@@ -78,8 +78,10 @@ def item_reason(
         return KIND_COMPLAINT, reason
     if view.is_brand(mention) or mention.brand != view.profile.name:
         return None
-    asks = is_question(mention.text)
     unreadable = (mention.skipped_reason or "").startswith(UNSUPPORTED_LANGUAGE)
+    # "unsupported language: de": the rules are English, so read a question mark there
+    lang = (mention.skipped_reason or "").partition(":")[2].strip() if unreadable else None
+    asks = is_question_in_language(mention.text, lang or None)
     if not asks and not unreadable:
         return None
     how = directed_how(mention, view)

@@ -90,7 +90,7 @@ def config(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("color", [False, True], ids=["piped", "forced-colour"])
 @pytest.mark.parametrize(
     "command",
-    [["mentions", "--since", "7d", "--limit", "100", "--wide"], ["unanswered"]],
+    [["mentions", "--since", "7d", "--limit", "100", "--wide"], ["unanswered", "--wide"]],
     ids=lambda c: c[0],
 )
 def test_tables_show_data_escaped(config: Path, command: list[str], color: bool) -> None:

@@ -136,8 +136,10 @@ def test_unanswered_table_prints_post_text_verbatim(cli: Any) -> None:
     assert result.exit_code == 0, result.output
     assert "2 items waiting for a reply" in result.output
     assert MARKUP in result.output  # post text is data, never Rich markup
-    result = cli("unanswered", "--abandoned")
+    result = cli("unanswered", "--abandoned", "--wide")  # the reason is a --wide column
     assert "frank" in result.output and "1-star review" in result.output
+    compact = cli("unanswered", "--abandoned").output
+    assert "frank" in compact and "1-star review" not in compact
 
 
 def test_resolve_takes_the_item_out_of_the_lists(cli: Any) -> None:

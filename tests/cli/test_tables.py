@@ -152,3 +152,19 @@ def test_two_views_at_once_is_a_usage_error(monitor) -> None:  # type: ignore[no
     done = monitor("mentions", "--wide", "--json")
     assert done.returncode == 2
     assert "use only one of --wide, --json" in done.stderr
+
+
+def test_unanswered_compact_fits_80_columns_and_csv_has_every_column(monitor) -> None:  # type: ignore[no-untyped-def]
+    assert monitor("score", "--since", "2026-10-01").returncode == 0
+    done = monitor("unanswered", "--abandoned")  # the scenario is weeks old: all abandoned
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].endswith("abandoned items") and len(lines) >= 4
+    assert all(cell_len(line) <= 80 for line in lines), max(lines, key=len)
+    assert lines[1].split() == ["id", "waiting", "author", "sentiment", "text"]
+    long = next(line for line in lines if LONG_ID in line)
+    assert f"x:{LONG_ID}" in long and long.endswith("…")
+    rows = list(csv.DictReader(io.StringIO(monitor("unanswered", "--abandoned", "--csv").stdout)))
+    assert len(rows) == len(lines) - 2
+    assert next(r for r in rows if LONG_ID in r["id"])["text"] == LONG_TEXT
+    assert {"priority", "state", "reason", "link", "assignee"} <= set(rows[0])
