@@ -21,7 +21,7 @@ from monitor.config import Settings, load_config
 from monitor.errors import UsageError  # re-exported: the commands raise it
 from monitor.escape import terminal
 from monitor.sanitize import EARLIEST
-from monitor.storage.db import open_engine
+from monitor.storage.db import open_engine, require_existing
 from monitor.storage.migrate import ensure_schema
 
 # No emoji codes anywhere: ":x:" in data (a job id "collect:x:Acme") would become ❌.
@@ -55,6 +55,8 @@ class AppContext:
 
     config_path: Path | None
     db_override: str | None
+    #: Only the commands that store data (init, collect, import, run) create a database.
+    creates: bool = False
 
     @cached_property
     def settings(self) -> Settings:
@@ -65,6 +67,8 @@ class AppContext:
     def engine(self) -> Engine:
         """The database, schema created or upgraded on first use."""
         url = db_url(self.db_override) if self.db_override else self.settings.config.database_url
+        if not self.creates:
+            require_existing(url)  # a read in the wrong folder must not report "all clear"
         engine = open_engine(url)
         ensure_schema(engine)
         return engine
@@ -85,9 +89,12 @@ def say(line: str, *, err: bool = False) -> None:
     (err_console if err else console).print(data_text(line), soft_wrap=True)
 
 
-def context(config: Path | None, db: str | None) -> AppContext:
-    """The command context for the common options (load_config falls back to $MONITOR_CONFIG)."""
-    return AppContext(config, db)
+def context(config: Path | None, db: str | None, *, creates: bool = False) -> AppContext:
+    """The command context for the common options (load_config falls back to $MONITOR_CONFIG).
+
+    ``creates``: the command may create a missing SQLite database (init, collect, import, run).
+    """
+    return AppContext(config, db, creates)
 
 
 def print_json(document: Any) -> None:

@@ -38,7 +38,7 @@ def register(app: typer.Typer) -> None:
 
 def init(config: ConfigOpt = None, db: DbOpt = None) -> None:
     """Create the database schema, or upgrade it to this version."""
-    ctx = context(config, db)
+    ctx = context(config, db, creates=True)
     url = ctx.db_override or ctx.settings.config.database_url
     engine = open_engine(db_url(url))
     before, after = upgrade(engine)
@@ -64,7 +64,7 @@ def collect(
     as_json: JsonOpt = False,
 ) -> None:
     """Run one collection pass over the enabled sources."""
-    ctx = context(config, db)
+    ctx = context(config, db, creates=True)
     settings, engine = ctx.settings, ctx.engine
     if brand is not None:
         settings.brand(brand)
@@ -154,7 +154,7 @@ def import_(
     Exits 0 when the file was read (bad rows listed on stderr), 2 when it cannot be read,
     stops part way, or none of its rows could be imported.
     """
-    ctx = context(config, db)
+    ctx = context(config, db, creates=True)
     settings, engine = ctx.settings, ctx.engine
 
     def show(problem: str) -> None:

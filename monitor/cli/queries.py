@@ -21,7 +21,7 @@ from monitor.cli.common import (
 from monitor.posts import SENTIMENT_LABELS
 from monitor.storage.complaints import complaint_flags
 from monitor.storage.db import session_scope
-from monitor.storage.mentions import MentionFilter, recent_mentions
+from monitor.storage.mentions import MentionFilter, matching_mentions, recent_mentions
 from monitor.storage.models import Mention
 
 
@@ -77,12 +77,14 @@ def mentions(
     )
     with session_scope(ctx.engine) as session:
         rows = recent_mentions(session, flt)
+        total = matching_mentions(session, flt) if len(rows) == limit else len(rows)
         flags = complaint_flags(session, [m.id for m in rows if m.id is not None])
     docs = [mention_json(m, **flags.get(m.id or 0, {})) for m in rows]
     if as_json:
         print_json(docs)
         return
-    table = Table(title=f"{len(docs)} mentions")
+    shown = f"{len(docs)} of {total}" if total > len(docs) else str(len(docs))
+    table = Table(title=f"{shown} mentions")
     for col in ("time (UTC)", "source", "brand", "author", "sentiment", "text"):
         table.add_column(col, overflow="fold")
     for m in rows:

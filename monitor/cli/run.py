@@ -34,7 +34,7 @@ def run(
     ] = False,
 ) -> None:
     """Collect, classify, score, alert and send digests on schedule until SIGTERM/SIGINT."""
-    ctx = context(config, db)
+    ctx = context(config, db, creates=True)
     _job_lines_visible()
     daemon = Daemon(ctx.settings, ctx.engine, clock=ctx.now)
     try:

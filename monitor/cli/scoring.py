@@ -138,10 +138,7 @@ def kpis(
 
 
 def _target_text(status: KpiStatus) -> str:
-    if status.bound is None or status.target_value is None:
-        return MISSING
-    sign = "≥" if status.bound == "min" else "≤"
-    return f"{sign} {format_value(status.target_value, status.unit)} /{status.period}"
+    return status.target or MISSING  # the digest's text: one formatter for both
 
 
 def _status_text(status: KpiStatus) -> Text:

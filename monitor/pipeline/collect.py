@@ -244,14 +244,12 @@ def collect(
     should_stop: StopCheck | None = None,
 ) -> list[CollectReport]:
     """One pass over the enabled sources (or ``sources``), for every brand (or ``brand``)."""
-    names = list(sources) if sources else settings.enabled_sources
+    if since is not None and until is not None and since >= until:
+        raise UsageError(f"--since {since.isoformat()} is not before --until {until.isoformat()}")
+    names = _sources_to_run(settings, sources)
+    settings.require_env(*names)  # the credentials of the sources about to run, and only those
     reports: list[CollectReport] = []
     for source in names:
-        if source not in settings.source_settings:
-            known = ", ".join(settings.source_settings) or "none"
-            raise UsageError(
-                f"source {source!r} is not configured under sources (configured: {known})"
-            )
         targets = [t for t in settings.targets.get(source, []) if _wanted(t, brand)]
         if not targets:
             continue
@@ -276,6 +274,23 @@ def collect(
             if report.auth_failed:
                 break  # the same credentials serve every target of this source
     return reports
+
+
+def _sources_to_run(settings: Settings, sources: Sequence[str] | None) -> list[str]:
+    """The sources a pass runs: those asked for (each configured and enabled), else all enabled."""
+    if not sources:
+        if not settings.enabled_sources:
+            raise UsageError("no source is enabled: set sources.NAME.enabled: true in the config")
+        return settings.enabled_sources
+    for source in sources:
+        if source not in settings.source_settings:
+            known = ", ".join(settings.source_settings) or "none"
+            raise UsageError(
+                f"source {source!r} is not configured under sources (configured: {known})"
+            )
+        if not settings.source_settings[source].enabled:
+            raise UsageError(f"source {source!r} is disabled (sources.{source}.enabled: false)")
+    return list(sources)
 
 
 def _wanted(target: Target, brand: str | None) -> bool:

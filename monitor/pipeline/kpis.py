@@ -17,6 +17,7 @@ from monitor.pipeline.facts import (
     day_runs,
     scoring_params,
 )
+from monitor.report.formatting import format_target
 from monitor.report.model import Unit
 from monitor.scoring import (
     ALL_SOURCES,
@@ -44,7 +45,7 @@ KPI_INFO: dict[str, tuple[str, Unit, bool | None]] = {
     "unlabeled": ("Not yet classified", "count", None),
     "net_sentiment": ("Net sentiment", "pct", True),
     "csat_proxy": ("CSAT proxy", "pct", True),
-    "nps_proxy": ("NPS proxy", "pct", True),
+    "nps_proxy": ("NPS proxy", "score", True),  # -100 to 100: a score, not a percentage
     "complaints": ("Complaints", "count", False),
     "answered": ("Answered", "count", True),
     "response_rate": ("Response rate", "rate", True),
@@ -218,7 +219,11 @@ def kpi_report(
                 previous=previous,
                 change=None if value is None or previous is None else value - previous,
                 mean_7d=mean(known),
-                target=target.describe() if target is not None else None,
+                target=(
+                    format_target(target.bound, target.value, unit, target.period)
+                    if target is not None
+                    else None
+                ),
                 met=target.met_by(value) if target is not None else None,
                 bound=target.bound if target is not None else None,
                 target_value=target.value if target is not None else None,

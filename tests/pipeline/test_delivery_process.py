@@ -274,3 +274,26 @@ def test_alerts_without_channel_are_listed_as_log_only(
     (doc,) = json.loads(listed.stdout)
     assert doc["log_only"] is True and doc["channels"] is None
     assert slack.calls == 0 and smtp_server.sink.messages == []
+
+
+def test_alerts_fired_without_a_channel_say_they_went_to_the_log_only(
+    scored: Engine, db_url: str, tmp_path: Path, smtp_server: Any, slack: SlackFake
+) -> None:
+    config = write_config(tmp_path, db_url, smtp_server, [])
+    at_sla = (
+        "from datetime import datetime\n"
+        "import monitor.cli.common as common\n"
+        f"at = datetime.fromisoformat({AFTER_SLA.isoformat()!r})\n"
+        "common.AppContext.now = staticmethod(lambda: at)\n" + MAIN
+    )
+    checked = subprocess.run(
+        [sys.executable, "-c", at_sla, "alerts", "--check", "--since", "2026-10-01", "-c",
+         str(config)],
+        cwd=tmp_path, env=env(), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert (
+        "alerts: 1 fired (no alert channel configured: written to the log only)" in checked.stdout
+    )
+    assert "log only (no alert channel configured)" in checked.stdout
+    assert slack.calls == 0 and smtp_server.sink.messages == []
