@@ -23,7 +23,7 @@ from pydantic import (
 
 from monitor.collectors.base import SourceSettings, Target
 from monitor.collectors.registry import RegistryError, collector_class
-from monitor.errors import ConfigError  # re-exported: raised by load_config
+from monitor.errors import ConfigError, UsageError  # ConfigError re-exported: load_config
 from monitor.scoring.kpis import KPI_KEYS, RATE_KEYS  # targets may name only these
 
 BUNDLED_MODEL = Path(__file__).resolve().parent.parent / "models" / "tweet-sentiment-minilm"
@@ -237,12 +237,31 @@ class Settings:
             raise ConfigError(self.path, problems)
 
     def brand(self, name: str) -> BrandConfig:
-        """The brand called ``name`` (case-insensitive), or a clear error."""
+        """The brand called ``name`` (case-insensitive), or a usage error naming the brands."""
         for brand in self.config.brands:
             if brand.name.lower() == name.lower():
                 return brand
         known = ", ".join(b.name for b in self.config.brands)
-        raise ConfigError(self.path, [f"no brand named {name!r} (configured: {known})"])
+        raise UsageError(f"no brand named {name!r} (configured: {known})")
+
+    def view(self, name: str) -> BrandConfig:
+        """A brand, or a competitor seen as one: its owner's time zone, no targets, no rivals.
+
+        What ``kpis``, ``mentions`` and ``digest`` report on; a wrong name is a usage error.
+        """
+        for brand in self.config.brands:
+            if brand.name.lower() == name.lower():
+                return brand
+            for rival in brand.competitors:
+                if rival.name.lower() == name.lower():
+                    return BrandConfig(
+                        name=rival.name, timezone=brand.timezone, sources=rival.sources
+                    )
+        known = ", ".join(
+            [b.name for b in self.config.brands]
+            + [f"{c.name} (competitor)" for b in self.config.brands for c in b.competitors]
+        )
+        raise UsageError(f"no brand or competitor named {name!r} (configured: {known})")
 
 
 def _format_loc(loc: tuple[int | str, ...]) -> str:

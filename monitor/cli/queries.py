@@ -66,7 +66,7 @@ def mentions(
             f"--sentiment must be one of {', '.join(SENTIMENT_LABELS)}, not {sentiment!r}"
         )
     ctx = context(config, db)
-    brands = [ctx.settings.brand(brand).name] if brand else None
+    brands = [ctx.settings.view(brand).name] if brand else None
     flt = MentionFilter(
         brands=brands,
         since=parse_since(since, ctx.now()),

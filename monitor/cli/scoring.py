@@ -23,6 +23,7 @@ from monitor.cli.common import (
     say,
 )
 from monitor.config import BrandConfig, Settings
+from monitor.pipeline.kpis import KPI_INFO, range_row, status_json
 from monitor.pipeline.score import (
     KpiStatus,
     ScoreReport,
@@ -34,7 +35,7 @@ from monitor.pipeline.score import (
 )
 from monitor.pipeline.score import unanswered as unanswered_queue
 from monitor.report.formatting import MISSING, format_change, format_minutes, format_value
-from monitor.scoring import ALL_SOURCES, local_day
+from monitor.scoring import ALL_SOURCES, KPI_KEYS, local_day
 
 #: The most day columns the KPI table shows (``--json`` has every day).
 TABLE_DAYS = 7
@@ -52,6 +53,11 @@ def register(app: typer.Typer) -> None:
 
 def _brands(settings: Settings, brand: str | None) -> list[BrandConfig]:
     return [settings.brand(brand)] if brand else list(settings.config.brands)
+
+
+def _views(settings: Settings, brand: str | None) -> list[BrandConfig]:
+    """The brand or competitor asked for (``kpis --brand Rival``), else every brand."""
+    return [settings.view(brand)] if brand else list(settings.config.brands)
 
 
 def _last_days(today: date, count: int) -> list[date]:
@@ -101,7 +107,9 @@ def score(
 def kpis(
     config: ConfigOpt = None,
     db: DbOpt = None,
-    brand: BrandOpt = None,
+    brand: Annotated[
+        str | None, typer.Option("--brand", "-b", help="only this brand or competitor")
+    ] = None,
     days: Annotated[
         int | None, typer.Option("--days", min=1, max=366, help="the last N days (default 7)")
     ] = None,
@@ -111,25 +119,49 @@ def kpis(
     ] = ALL_SOURCES,
     as_json: JsonOpt = False,
 ) -> None:
-    """Daily KPIs with their targets, met or missed, and the change against the previous period."""
+    """Daily KPIs with their targets, met or missed, and the change against the previous period.
+
+    Today is shown marked partial and judged only once it is over; the last complete day
+    is judged. Over several days, a row recomputed over the whole range follows the days.
+    """
     if days is not None and date is not None:
         raise UsageError("give --days or --date, not both")
     ctx = context(config, db)
     settings, now = ctx.settings, ctx.now()
     documents: list[dict[str, Any]] = []
     tables = []
-    for b in _brands(settings, brand):
-        wanted = [parse_day(date, now)] if date else _last_days(local_day(now, b.zone), days or 7)
+    for b in _views(settings, brand):
+        today = local_day(now, b.zone)
+        wanted = [parse_day(date, now)] if date else _last_days(today, days or 7)
         rows = kpi_rows(
             ctx.engine, settings, brand=b.name, days=wanted, source=source, clock=lambda: now
         )
-        documents.extend(rows)
+        complete = [d for d in wanted if d < today]  # today is half a day: never judged
+        judged = complete[-1] if complete else None
+        report = (
+            kpi_report(
+                ctx.engine, settings, brand=b.name, day=judged, source=source, clock=lambda: now
+            )
+            if judged is not None
+            else []
+        )
+        span = (
+            range_row(
+                ctx.engine, settings, brand=b.name, first=wanted[0], last=wanted[-1],
+                source=source, clock=lambda: now,
+            )
+            if len(wanted) > 1
+            else None
+        )  # fmt: skip
+        shown = [*rows, *([span] if span else [])]
+        for row in shown:
+            if (row.get("end_date") or row["date"]) >= today.isoformat():
+                row["partial"] = True
+            if judged is not None and row["date"] == judged.isoformat() and "end_date" not in row:
+                row["targets"] = status_json(report)
+        documents.extend(shown)
         if not as_json:
-            report = kpi_report(
-                ctx.engine, settings, brand=b.name, day=wanted[-1], source=source,
-                clock=lambda: now,
-            )  # fmt: skip
-            tables.append(_kpi_table(b, source, rows[-TABLE_DAYS:], report))
+            tables.append(_kpi_table(b, source, rows[-TABLE_DAYS:], report, judged, span))
     if as_json:
         print_json(documents)
         return
@@ -148,33 +180,40 @@ def _status_text(status: KpiStatus) -> Text:
 
 
 def _kpi_table(
-    brand: BrandConfig, source: str, rows: list[dict[str, Any]], report: list[KpiStatus]
+    brand: BrandConfig,
+    source: str,
+    rows: list[dict[str, Any]],
+    report: list[KpiStatus],
+    judged: date | None,
+    span: dict[str, Any] | None,
 ) -> Table:
-    """KPIs as rows; a column per day, then target, status and change for the last day."""
-    last = rows[-1]["date"]
+    """KPIs as rows; a column per day (today marked partial), the range, then the judged day."""
     title = data_text(f"{brand.name} · {source} · {brand.timezone}")
     table = Table(title=title, title_justify="left")
     table.add_column("KPI", no_wrap=True)
     for row in rows:
-        table.add_column(row["date"][5:] if len(rows) > 1 else row["date"], justify="right")
+        head = row["date"][5:] if len(rows) > 1 else row["date"]
+        table.add_column(f"{head} partial" if row.get("partial") else head, justify="right")
+    if span is not None:
+        table.add_column(f"{span['date'][5:]}..{span['end_date'][5:]}", justify="right")
     table.add_column("target")
-    table.add_column(f"{last[5:]} status")
+    table.add_column(f"{judged.isoformat()[5:]} status" if judged else "status")
     table.add_column("change", justify="right")
-    table.add_column("7-day mean", justify="right")
-    for status in report:
-        cells = [format_value(row.get(status.key), status.unit) for row in rows]
+    by_key = {s.key: s for s in report}
+    for key in KPI_KEYS:
+        label, unit, _ = KPI_INFO[key]
+        cells = [format_value(row.get(key), unit) for row in rows]
+        if span is not None:
+            cells.append(format_value(span.get(key), unit))
+        status = by_key.get(key)
+        if status is None:  # only today shown: nothing complete to judge yet
+            table.add_row(label, *cells, MISSING, Text("partial day", style="dim"), MISSING)
+            continue
         change = format_change(status.change, status.unit)
         if status.period == "week":
             # a weekly target is judged on the week: say so next to its figures
             change = f"{change} (week {format_value(status.value, status.unit)})"
-        table.add_row(
-            status.label,
-            *cells,
-            _target_text(status),
-            _status_text(status),
-            change,
-            format_value(status.mean_7d, status.unit),
-        )
+        table.add_row(label, *cells, _target_text(status), _status_text(status), change)
     return table
 
 

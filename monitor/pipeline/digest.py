@@ -93,7 +93,9 @@ def build_digest(
     first = day - timedelta(days=history_days - 1)
     start, end = day_bounds(day, day, brand.zone)
     statuses = kpi_report(engine, settings, brand=brand.name, day=day, clock=clock)
-    queue = unanswered(engine, settings, clock=clock, brand=brand.name)[:TOP_N]
+    own = any(b.name == brand.name for b in settings.config.brands)
+    # a competitor (settings.view) has no queue of its own: the team answers only its brands
+    queue = unanswered(engine, settings, clock=clock, brand=brand.name)[:TOP_N] if own else []
     with session_scope(engine) as session:
         rows = kpi_rows(session, brand.name, first, day)
         negatives = extreme_mentions(session, brand.name, "negative", start, end, TOP_N)
@@ -216,7 +218,7 @@ def send_due_digests(
         if problems:
             raise ChannelSetupError("; ".join(problems))
     outcomes = []
-    brands = [settings.brand(brand)] if brand else settings.config.brands
+    brands = [settings.view(brand)] if brand else settings.config.brands
     for b in brands:
         d = day or digest_day(b, clock())
         outcomes.append(

@@ -185,6 +185,17 @@ def test_config_numbers_fatal_later_are_exit_2_with_the_key(cli: Cli, extra: str
     expect(cli("mentions"), 2, "error: invalid config", f"  {key}: ")
 
 
+def test_rate_target_as_a_percentage_is_exit_2_with_a_hint(cli: Cli) -> None:
+    cli.config.write_text(
+        CONFIG.format(database_url=f"sqlite:///{cli.tmp / 'monitor.db'}").replace(
+            "    sources:\n      x: {query: acme}",
+            "    sources:\n      x: {query: acme}\n    targets:\n      response_rate: {min: 90}",
+        ),
+        encoding="utf-8",
+    )
+    expect(cli("kpis"), 2, "response_rate.min 90 is not a rate from 0 to 1: did you mean 0.9?")
+
+
 def test_yaml_alias_bomb_is_exit_2_not_a_hang(cli: Cli) -> None:
     from tests.test_config import BOMB
 
