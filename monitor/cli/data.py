@@ -175,6 +175,10 @@ def import_(
         "changes": report.changes,
         "error": report.error,
     }
+    doc["warnings"] = report.warnings
+    if not as_json:
+        for warning in report.warnings:
+            say(f"warning: {warning}", err=True)
     if as_json:
         print_json(doc)
     elif report.rows or report.error is None:

@@ -18,6 +18,7 @@ from monitor.collectors.fingerprint import check_streams, stream_settings_of
 from monitor.collectors.registry import collector_class
 from monitor.config import Settings
 from monitor.errors import UsageError
+from monitor.pipeline.importing import no_accounts_warning
 from monitor.pipeline.store import SkippedPost, StoreResult, store_page
 from monitor.posts import Post
 from monitor.redact import configured_secrets
@@ -270,6 +271,8 @@ def collect(
                 should_stop=should_stop,
                 secrets=secrets,
             )
+            if not target.is_competitor and not target.accounts:
+                report.notes.append(no_accounts_warning(source, target.brand))
             reports.append(report)
             if report.auth_failed:
                 break  # the same credentials serve every target of this source

@@ -36,6 +36,8 @@ class ImportReport:
     rows: int = 0
     changes: list[str] = field(default_factory=list)
     error: str | None = None
+    #: Once per source and brand: posts stored that can never become complaints.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def stored(self) -> int:
@@ -99,6 +101,11 @@ class BrandResolver:
                 return entry.name
         return None
 
+    def has_accounts(self, source: str, brand: str) -> bool:
+        """Whether ``brand`` has handles configured on ``source`` itself (as scoring needs)."""
+        entry = self._terms.get(brand.lower())
+        return entry is not None and bool(entry.accounts_by_source.get(source))
+
     def is_brand_post(self, post: Post, brand: str) -> bool:
         """The row's author is one of that brand's accounts."""
         entry = self._terms.get(brand.lower())
@@ -122,6 +129,8 @@ def import_file(
     """
     resolver = BrandResolver(settings)
     report = ImportReport()
+    own = {b.name for b in settings.config.brands}  # competitors have no complaints anyway
+    warned: set[tuple[str, str]] = set()
 
     def problem(text: str) -> None:
         report.problems.append(text)
@@ -144,6 +153,10 @@ def import_file(
                     problem(f"{path}:{line}: post {post.key}: {named}")
                 else:
                     good.append((post, brand))
+                    if (post.source, brand) not in warned and brand in own:
+                        warned.add((post.source, brand))
+                        if not resolver.has_accounts(post.source, brand):
+                            report.warnings.append(no_accounts_warning(post.source, brand))
                     if change := batch.change_of(line):
                         report.changes.append(change)
             stored = _store(engine, resolver, good, clock())
@@ -159,6 +172,14 @@ def import_file(
     if report.error is None and report.problems and report.stored == 0:
         report.error = f"{path}: none of its {report.rows:,} rows could be imported"
     return report
+
+
+def no_accounts_warning(source: str, brand: str) -> str:
+    """Why a brand's posts on ``source`` never become complaints: no handles to be addressed."""
+    return (
+        f"{brand} has no accounts on source {source!r} (brands[].sources.{source}.accounts): "
+        "its posts there are stored but never become complaints"
+    )
 
 
 def _store(
