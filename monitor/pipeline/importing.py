@@ -72,6 +72,8 @@ class BrandResolver:
 
     def __init__(self, settings: Settings) -> None:
         self._terms: dict[str, _BrandTerms] = {}
+        #: App Store app ids to their brand: a review row names its app, not an account.
+        self._apps: dict[str, str] = {}
         for brand in settings.config.brands:
             for name in [brand.name, *(c.name for c in brand.competitors)]:
                 self._terms[name.lower()] = _BrandTerms(name, words=[name.lower()])
@@ -80,6 +82,9 @@ class BrandResolver:
                 entry = self._terms[t.brand.lower()]
                 handles = {a.lower().lstrip("@") for a in t.accounts}
                 entry.accounts_by_source.setdefault(source, set()).update(handles)
+                app_id = getattr(t.settings, "app_id", None)
+                if app_id:
+                    self._apps[str(app_id)] = entry.name
                 for keyword in getattr(t.settings, "keywords", None) or []:
                     if keyword.lower() not in entry.words:
                         entry.words.append(keyword.lower())
@@ -89,6 +94,9 @@ class BrandResolver:
         if post.brand:
             entry = self._terms.get(post.brand.lower())
             return entry.name if entry else None
+        app = self._apps.get(str(post.raw.get("app_id") or ""))
+        if app is not None:  # matched as collection does: the app a review is about
+            return app
         author = post.author.lower().lstrip("@")
         text = post.text.lower()
         handles = set(re.findall(r"@(\w{1,50})", text))

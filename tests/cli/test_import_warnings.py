@@ -69,3 +69,48 @@ def test_collect_notes_the_missing_accounts(cli: Cli) -> None:
     assert not any(
         WARNING in note for r in reports.values() for note in r["notes"] if r is not reports["Acme"]
     )
+
+
+APPSTORE = """
+database_url: sqlite:///monitor.db
+brands:
+  - name: Acme
+    sources:
+      appstore: {app_id: "123456789", accounts: ["Acme Inc"]}
+  - name: Initech
+    sources:
+      appstore: {app_id: "555000111", accounts: ["Initech"]}
+sources:
+  appstore: {enabled: false}
+"""
+
+
+def test_app_store_rows_match_their_brand_by_app_id(cli: Cli) -> None:
+    cli.config.write_text(APPSTORE, encoding="utf-8")
+    review = {"source": "appstore", "author": "pat", "text": "crashes on start", "rating": 1,
+              "created_at": "2026-10-01T10:00:00Z"}  # fmt: skip
+    rows = [
+        {**review, "id": "r1", "app_id": "555000111"},
+        {**review, "id": "r2", "app_id": "123456789"},
+        {**review, "id": "r3", "app_id": "999"},  # no configured app: a bad row, with its line
+    ]
+    posts = cli.tmp / "reviews.jsonl"
+    posts.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = cli("import", str(posts))
+    assert result.returncode == 0, result.stderr
+    assert f"{posts}:3: post appstore:r3: no configured brand matches" in result.stderr
+    listed = json.loads(cli("mentions", "--since", "3650d", "--json").stdout)
+    assert {m["external_id"]: m["brand"] for m in listed} == {"r1": "Initech", "r2": "Acme"}
+
+
+def test_file_line_diagnostics_are_never_wrapped(cli: Cli) -> None:
+    posts = write(cli, "[AcmeHelp]")
+    long_id = "x" * 120
+    posts.write_text(
+        json.dumps({**ROWS[0], "id": long_id, "brand": "Nobody"}) + "\n" + json.dumps(ROWS[1]),
+        encoding="utf-8",
+    )
+    result = cli("import", str(posts), env={"COLUMNS": "40"})
+    assert result.returncode == 0, result.stderr
+    (line,) = [x for x in result.stderr.splitlines() if x.startswith(f"{posts}:1: ")]
+    assert line.endswith("is not configured") and long_id in line
