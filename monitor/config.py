@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,9 +23,9 @@ from pydantic import (
 
 from monitor.collectors.base import SourceSettings, Target
 from monitor.collectors.registry import RegistryError, settings_models
-from monitor.errors import ConfigError  # re-exported: raised by load_config
+from monitor.errors import ConfigError, UsageError  # ConfigError re-exported: load_config
 from monitor.language import LANGUAGES
-from monitor.scoring.kpis import KPI_KEYS  # targets may name only these
+from monitor.scoring.kpis import KPI_KEYS, RATE_KEYS  # targets may name only these
 
 BUNDLED_MODEL = Path(__file__).resolve().parent.parent / "models" / "tweet-sentiment-minilm"
 DEFAULT_CONFIG_PATH = Path("config.yaml")
@@ -95,6 +95,13 @@ class BrandConfig(_Strict):
         unknown = sorted(set(value) - set(KPI_KEYS))
         if unknown:
             raise ValueError(f"unknown KPI {', '.join(unknown)} (known: {', '.join(KPI_KEYS)})")
+        for key, spec in value.items():
+            bound = spec.min if spec.min is not None else spec.max
+            if key in RATE_KEYS and bound is not None and not 0 <= bound <= 1:
+                # a rate is 0-1: {min: 90} could never be met
+                which = "min" if spec.min is not None else "max"
+                hint = f": did you mean {bound / 100:g}?" if 1 < bound <= 100 else ""
+                raise ValueError(f"{key}.{which} {bound:g} is not a rate from 0 to 1{hint}")
         return value
 
     @property
@@ -238,19 +245,51 @@ class Settings:
     path: Path
     source_settings: dict[str, SourceSettings]
     targets: dict[str, list[Target]]  # source name -> brand and competitor targets
+    #: Unset ``${VAR}`` problems by section (``sources.x``, ``email``, ``slack``), reported
+    #: by :meth:`require_env` when that section is used.
+    unset_env: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def enabled_sources(self) -> list[str]:
         """Names of the sources switched on, in config order."""
         return [n for n, s in self.source_settings.items() if s.enabled]
 
+    def require_env(self, *sections: str) -> None:
+        """Raise :class:`ConfigError` when a section about to be used has an unset variable.
+
+        ``sections``: source names (``x``) or ``email`` / ``slack``.
+        """
+        keys = [name if name in ("email", "slack") else f"sources.{name}" for name in sections]
+        problems = [p for key in keys for p in self.unset_env.get(key, [])]
+        if problems:
+            raise ConfigError(self.path, problems)
+
     def brand(self, name: str) -> BrandConfig:
-        """The brand called ``name`` (case-insensitive), or a clear error."""
+        """The brand called ``name`` (case-insensitive), or a usage error naming the brands."""
         for brand in self.config.brands:
             if brand.name.lower() == name.lower():
                 return brand
         known = ", ".join(b.name for b in self.config.brands)
-        raise ConfigError(self.path, [f"no brand named {name!r} (configured: {known})"])
+        raise UsageError(f"no brand named {name!r} (configured: {known})")
+
+    def view(self, name: str) -> BrandConfig:
+        """A brand, or a competitor seen as one: its owner's time zone, no targets, no rivals.
+
+        What ``kpis``, ``mentions`` and ``digest`` report on; a wrong name is a usage error.
+        """
+        for brand in self.config.brands:
+            if brand.name.lower() == name.lower():
+                return brand
+            for rival in brand.competitors:
+                if rival.name.lower() == name.lower():
+                    return BrandConfig(
+                        name=rival.name, timezone=brand.timezone, sources=rival.sources
+                    )
+        known = ", ".join(
+            [b.name for b in self.config.brands]
+            + [f"{c.name} (competitor)" for b in self.config.brands for c in b.competitors]
+        )
+        raise UsageError(f"no brand or competitor named {name!r} (configured: {known})")
 
 
 def _format_loc(loc: tuple[int | str, ...]) -> str:
@@ -289,16 +328,38 @@ def _validate(
         return None
 
 
+#: Sections whose unset variables are reported only when the section is used: a source's
+#: credentials when it collects, a channel's when it delivers (``kpis`` needs neither).
+_DEFERRED_SECTIONS = ("sources", "email", "slack")
+
+
+def _section(path: tuple[int | str, ...]) -> str | None:
+    """``sources.x``, ``email`` or ``slack`` for a path inside one of them, else None."""
+    if not path or path[0] not in _DEFERRED_SECTIONS:
+        return None
+    if path[0] == "sources":
+        return f"sources.{path[1]}" if len(path) > 1 else None
+    return str(path[0])
+
+
 def expand_env(
-    node: Any, env: Mapping[str, str], path: tuple[int | str, ...], problems: list[str]
+    node: Any,
+    env: Mapping[str, str],
+    path: tuple[int | str, ...],
+    problems: list[str],
+    deferred: dict[str, list[str]] | None = None,
 ) -> Any:
-    """Replace ``${VAR}`` / ``${VAR:-default}`` references; a literal secret is a problem."""
+    """Replace ``${VAR}`` / ``${VAR:-default}`` references; a literal secret is a problem.
+
+    With ``deferred``, an unset variable inside a source, ``email`` or ``slack`` goes there
+    (by section) instead of ``problems``: it matters only when that section is used.
+    """
     if isinstance(node, dict):
         if node.get("enabled") is False:
             return node  # a switched-off section may reference variables that are unset
-        return {k: expand_env(v, env, (*path, k), problems) for k, v in node.items()}
+        return {k: expand_env(v, env, (*path, k), problems, deferred) for k, v in node.items()}
     if isinstance(node, list):
-        return [expand_env(v, env, (*path, i), problems) for i, v in enumerate(node)]
+        return [expand_env(v, env, (*path, i), problems, deferred) for i, v in enumerate(node)]
     if not isinstance(node, str):
         return node
     key = path[-1] if path else ""
@@ -314,7 +375,12 @@ def expand_env(
             return env[name]
         if default is not None:
             return default
-        problems.append(f"{_format_loc(path)}: environment variable {name} is not set")
+        problem = f"{_format_loc(path)}: environment variable {name} is not set"
+        section = _section(path)
+        if deferred is not None and section is not None:
+            deferred.setdefault(section, []).append(problem)
+        else:
+            problems.append(problem)
         return ""
 
     return _ENV_REF.sub(substitute, node)
@@ -330,7 +396,8 @@ def parse_config(
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(path, ["(top level): expected a mapping of keys"])
-    raw = expand_env(raw, os.environ if env is None else env, (), problems)
+    unset: dict[str, list[str]] = {}
+    raw = expand_env(raw, os.environ if env is None else env, (), problems, unset)
     config = _validate(MonitorConfig, raw, (), problems)
     raw_sources = raw.get("sources") if isinstance(raw.get("sources"), dict) else {}
     source_settings = _validate_sources(raw_sources, problems)
@@ -359,7 +426,14 @@ def parse_config(
     if problems:
         raise ConfigError(path, problems)
     _resolve_model_path(config, path)
-    return Settings(config=config, path=path, source_settings=source_settings, targets=targets)
+    _resolve_database_path(config, path)
+    return Settings(
+        config=config,
+        path=path,
+        source_settings=source_settings,
+        targets=targets,
+        unset_env=unset,
+    )
 
 
 def _validate_sources(
@@ -401,6 +475,26 @@ def _resolve_model_path(config: MonitorConfig, path: Path) -> None:
         if candidate.is_dir():
             config.sentiment.model = str(candidate.resolve())
             return
+
+
+def _resolve_database_path(config: MonitorConfig, path: Path) -> None:
+    """Make a relative SQLite file absolute, relative to the config file's folder.
+
+    A cron job started in another folder must read the same database, not create an
+    empty one where it happens to run.
+    """
+    from sqlalchemy.engine import make_url
+
+    try:
+        url = make_url(config.database_url)
+    except Exception:  # reported by the engine with the reason, where the URL is used
+        return
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return
+    if url.database.startswith("file:") or Path(url.database).is_absolute():
+        return
+    absolute = (path.parent / url.database).resolve()
+    config.database_url = url.set(database=str(absolute)).render_as_string(hide_password=False)
 
 
 class _ConfigLoader(yaml.SafeLoader):

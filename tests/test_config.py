@@ -75,10 +75,35 @@ def test_every_problem_is_reported_at_once() -> None:
     assert any(p.startswith("sla_minutes:") for p in found)
 
 
-def test_missing_env_var_is_named() -> None:
-    assert problems(BASE, env={}) == [
+def test_missing_source_env_var_is_named_when_the_source_runs() -> None:
+    # loading succeeds (kpis needs no token); the source's own use names the variable
+    settings = parse_config(BASE, env={})
+    assert settings.unset_env == {
+        "sources.x": ["sources.x.bearer_token: environment variable X_BEARER_TOKEN is not set"]
+    }
+    settings.require_env("reddit")  # another section: nothing missing
+    with pytest.raises(ConfigError) as err:
+        settings.require_env("x")
+    assert err.value.problems == [
         "sources.x.bearer_token: environment variable X_BEARER_TOKEN is not set"
     ]
+
+
+def test_missing_env_var_outside_sources_and_channels_fails_the_load() -> None:
+    raw = yaml.safe_load(yaml.safe_dump(BASE))
+    raw["database_url"] = "${NO_SUCH_DATABASE_URL}"
+    assert "database_url: environment variable NO_SUCH_DATABASE_URL is not set" in problems(
+        raw, env={"X_BEARER_TOKEN": "t"}
+    )
+
+
+def test_rate_target_given_as_a_percentage_is_refused() -> None:
+    raw = yaml.safe_load(yaml.safe_dump(BASE))
+    raw["brands"][0]["targets"] = {"response_rate": {"min": 90}}
+    found = problems(raw)
+    assert any(
+        "response_rate.min 90 is not a rate from 0 to 1: did you mean 0.9?" in p for p in found
+    )
 
 
 def test_literal_secret_is_refused() -> None:
@@ -121,7 +146,8 @@ def test_cli_reports_bad_config_with_exit_code_2_and_no_traceback(tmp_path: Path
     )
     assert result.exit_code == 2
     assert "brands[0].sources.x.query: field required" in result.output
-    assert "Traceback" not in result.output
+    # a handled error ends in SystemExit(2); an escaped bug would be any other exception
+    assert isinstance(result.exception, SystemExit) and result.exception.code == 2
 
 
 def test_cli_reports_yaml_syntax_error_with_line(tmp_path: Path) -> None:

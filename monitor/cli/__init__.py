@@ -22,6 +22,15 @@ app = typer.Typer(
 )
 
 
+def _show_version(value: bool) -> None:
+    """``--version``: the installed version, then exit."""
+    if value:
+        from monitor import __version__
+
+        typer.echo(f"monitor {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _global_options(
     debug: Annotated[
@@ -30,6 +39,12 @@ def _global_options(
             "--debug",
             envvar="MONITOR_DEBUG",
             help="on an unexpected error, print the traceback instead of logging it",
+        ),
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_show_version, help="print the version and exit"
         ),
     ] = False,
 ) -> None:

@@ -55,7 +55,12 @@ def alerts(
     if check:
         fired = check_and_send_alerts(ctx.engine, ctx.settings, clock=ctx.now)
         if not as_json:
-            say(f"alerts: {len(fired)} fired")
+            where = (
+                ""
+                if ctx.settings.config.alerts.channels or not fired
+                else (" (no alert channel configured: written to the log only)")
+            )
+            say(f"alerts: {len(fired)} fired{where}")
     if resend is not None:
         try:
             outcomes = resend_alert(

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from typer._click import exceptions as click_exceptions  # typer vendors click
+from typer._click.core import Context as ClickContext
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
@@ -46,6 +48,29 @@ _ENVIRONMENT_ERRNOS = {
 class BoundaryGroup(TyperGroup):
     """The root command group: every command runs inside :func:`handle`."""
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run; a usage error is one ``error: ...`` line on stderr and exit 2, like the rest."""
+        standalone = kwargs.pop("standalone_mode", True)
+        _bare_flags(self)
+        try:
+            kwargs["standalone_mode"] = False  # errors come back here to be shown our way
+            result = super().main(*args, **kwargs)
+        except click_exceptions.NoArgsIsHelpError as exc:
+            result = exc.exit_code  # the help was printed when the error was made
+        except click_exceptions.ClickException as exc:
+            if not standalone:
+                raise
+            _say(usage_line(exc))
+            result = exc.exit_code
+        except typer.Abort:
+            if not standalone:
+                raise
+            _say("error: aborted")
+            result = 1
+        if not standalone:
+            return result
+        sys.exit(result if isinstance(result, int) else 0)
+
     def invoke(self, ctx: Any) -> Any:
         """Run the command; an error becomes a message and an exit code, never a traceback."""
         try:
@@ -55,6 +80,24 @@ class BoundaryGroup(TyperGroup):
         except Exception as exc:
             debug = bool(ctx.params.get("debug")) or _env_debug()
             raise typer.Exit(handle(exc, debug=debug)) from None
+
+
+def usage_line(exc: click_exceptions.ClickException) -> str:
+    """A usage error in the project's style: ``error: WHAT (see 'monitor CMD --help')``."""
+    ctx = getattr(exc, "ctx", None)
+    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    message = " ".join(exc.format_message().split())  # one line, whatever click wrapped
+    return f"error: {message}{hint}"
+
+
+def _bare_flags(command: Any) -> None:
+    """Give every on/off flag an empty metavar (no ``<bool>`` in help), nested groups too."""
+    help_option = command.get_help_option(ClickContext(command))  # made once, then cached
+    for param in [*command.params, help_option]:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    for sub in getattr(command, "commands", {}).values():
+        _bare_flags(sub)
 
 
 def handle(exc: Exception, *, debug: bool = False) -> int:

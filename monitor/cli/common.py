@@ -59,6 +59,8 @@ class AppContext:
 
     config_path: Path | None
     db_override: str | None
+    #: Only the commands that store data (init, collect, import, run) create a database.
+    creates: bool = False
 
     @cached_property
     def settings(self) -> Settings:
@@ -70,10 +72,12 @@ class AppContext:
     @cached_property
     def engine(self) -> Engine:
         """The database, schema created or upgraded on first use."""
-        from monitor.storage.db import open_engine
+        from monitor.storage.db import open_engine, require_existing
         from monitor.storage.migrate import ensure_schema
 
         url = db_url(self.db_override) if self.db_override else self.settings.config.database_url
+        if not self.creates:
+            require_existing(url)  # a read in the wrong folder must not report "all clear"
         engine = open_engine(url)
         ensure_schema(engine)
         return engine
@@ -94,9 +98,12 @@ def say(line: str, *, err: bool = False) -> None:
     (err_console if err else console).print(data_text(line), soft_wrap=True)
 
 
-def context(config: Path | None, db: str | None) -> AppContext:
-    """The command context for the common options (load_config falls back to $MONITOR_CONFIG)."""
-    return AppContext(config, db)
+def context(config: Path | None, db: str | None, *, creates: bool = False) -> AppContext:
+    """The command context for the common options (load_config falls back to $MONITOR_CONFIG).
+
+    ``creates``: the command may create a missing SQLite database (init, collect, import, run).
+    """
+    return AppContext(config, db, creates)
 
 
 def print_json(document: Any) -> None:

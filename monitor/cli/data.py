@@ -40,7 +40,7 @@ def init(config: ConfigOpt = None, db: DbOpt = None) -> None:
     from monitor.storage.db import open_engine
     from monitor.storage.migrate import upgrade
 
-    ctx = context(config, db)
+    ctx = context(config, db, creates=True)
     url = ctx.db_override or ctx.settings.config.database_url
     engine = open_engine(db_url(url))
     before, after = upgrade(engine)
@@ -71,7 +71,7 @@ def collect(
     from monitor.pipeline.collect import collect as run_collect
 
     chosen = view(wide=wide, as_json=as_json, as_csv=as_csv)
-    ctx = context(config, db)
+    ctx = context(config, db, creates=True)
     settings, engine = ctx.settings, ctx.engine
     if brand is not None:
         settings.brand(brand)
@@ -167,7 +167,7 @@ def import_(
     """
     from monitor.pipeline.importing import import_file
 
-    ctx = context(config, db)
+    ctx = context(config, db, creates=True)
     settings, engine = ctx.settings, ctx.engine
 
     def show(problem: str) -> None:
@@ -188,6 +188,10 @@ def import_(
         "changes": report.changes,
         "error": report.error,
     }
+    doc["warnings"] = report.warnings
+    if not as_json:
+        for warning in report.warnings:
+            say(f"warning: {warning}", err=True)
     if as_json:
         print_json(doc)
     elif report.rows or report.error is None:

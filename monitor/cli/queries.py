@@ -70,11 +70,11 @@ def mentions(
         )
     from monitor.storage.complaints import complaint_flags
     from monitor.storage.db import session_scope
-    from monitor.storage.mentions import MentionFilter, recent_mentions
+    from monitor.storage.mentions import MentionFilter, matching_mentions, recent_mentions
 
     chosen = view(wide=wide, as_json=as_json, as_csv=as_csv)
     ctx = context(config, db)
-    brands = [ctx.settings.brand(brand).name] if brand else None
+    brands = [ctx.settings.view(brand).name] if brand else None
     flt = MentionFilter(
         brands=brands,
         since=parse_since(since, ctx.now()),
@@ -85,6 +85,7 @@ def mentions(
     )
     with session_scope(ctx.engine) as session:
         rows = recent_mentions(session, flt)
+        total = matching_mentions(session, flt) if len(rows) == limit else len(rows)
         flags = complaint_flags(session, [m.id for m in rows if m.id is not None])
     docs = [mention_json(m, **flags.get(m.id or 0, {})) for m in rows]
     zones, now = brand_zones(ctx.settings), ctx.now()
@@ -92,7 +93,8 @@ def mentions(
         MentionRow(m, zones.get(m.brand.casefold(), ZoneInfo("UTC")), now, flags.get(m.id or 0, {}))
         for m in rows
     ]
-    render(MENTION_COLUMNS, shown, chosen, title=f"{len(rows)} mentions", documents=docs)
+    count = f"{len(docs)} of {total}" if total > len(docs) else str(len(docs))
+    render(MENTION_COLUMNS, shown, chosen, title=f"{count} mentions", documents=docs)
 
 
 def brand_zones(settings: Settings) -> dict[str, ZoneInfo]:

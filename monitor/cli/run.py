@@ -38,7 +38,7 @@ def run(
     """Collect, classify, score, alert and send digests on schedule until SIGTERM/SIGINT."""
     from monitor.daemon import AlreadyRunning, Daemon, DaemonError  # heavy: only when run
 
-    ctx = context(config, db)
+    ctx = context(config, db, creates=True)
     _job_lines_visible()
     daemon = Daemon(ctx.settings, ctx.engine, clock=ctx.now)
     try:

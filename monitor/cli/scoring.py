@@ -20,10 +20,12 @@ from monitor.cli.common import (
 from monitor.cli.tables import Column, CsvOpt, View, WideOpt, render, view
 from monitor.report.formatting import MISSING, format_change, format_value
 from monitor.scoring import ALL_SOURCES, KPI_KEYS, local_day
+from monitor.scoring.kpis import CATALOGUE
 
 if TYPE_CHECKING:
     from monitor.config import BrandConfig, Settings
     from monitor.pipeline.score import KpiStatus
+    from monitor.scoring.kpis import KpiDef
 # the pipeline (storage) is imported in the commands that use it: fast --help
 
 #: The most day columns the KPI table shows (``--json`` has every day).
@@ -40,6 +42,11 @@ def register(app: typer.Typer) -> None:
 
 def _brands(settings: Settings, brand: str | None) -> list[BrandConfig]:
     return [settings.brand(brand)] if brand else list(settings.config.brands)
+
+
+def _views(settings: Settings, brand: str | None) -> list[BrandConfig]:
+    """The brand or competitor asked for (``kpis --brand Rival``), else every brand."""
+    return [settings.view(brand)] if brand else list(settings.config.brands)
 
 
 def _last_days(today: date, count: int) -> list[date]:
@@ -91,7 +98,9 @@ def score(
 def kpis(
     config: ConfigOpt = None,
     db: DbOpt = None,
-    brand: BrandOpt = None,
+    brand: Annotated[
+        str | None, typer.Option("--brand", "-b", help="only this brand or competitor")
+    ] = None,
     days: Annotated[
         int | None, typer.Option("--days", min=1, max=366, help="the last N days (default 7)")
     ] = None,
@@ -105,9 +114,12 @@ def kpis(
 ) -> None:
     """Daily KPIs with their targets, met or missed, and the change against the previous period.
 
-    The default view shows the last day; --wide adds a column per day and the 7-day mean;
-    --csv gives one line per brand, source, day and KPI.
+    Today is shown marked partial and judged only once it is over; the last complete day
+    is judged. Over several days, a row recomputed over the whole range follows the days.
+    The default view shows the judged day (and today, partial); --wide adds a column per
+    day and the range; --csv gives one line per brand, source, day and KPI.
     """
+    from monitor.pipeline.kpis import range_row, status_json
     from monitor.pipeline.score import kpi_report, kpi_rows
 
     chosen = view(wide=wide, as_json=as_json, as_csv=as_csv)
@@ -117,18 +129,40 @@ def kpis(
     settings, now = ctx.settings, ctx.now()
     documents: list[dict[str, Any]] = []
     tables = []
-    for b in _brands(settings, brand):
-        wanted = [parse_day(date, now)] if date else _last_days(local_day(now, b.zone), days or 7)
+    for b in _views(settings, brand):
+        today = local_day(now, b.zone)
+        wanted = [parse_day(date, now)] if date else _last_days(today, days or 7)
         rows = kpi_rows(
             ctx.engine, settings, brand=b.name, days=wanted, source=source, clock=lambda: now
         )
-        documents.extend(rows)
-        if chosen in (View.COMPACT, View.WIDE):
-            report = kpi_report(
-                ctx.engine, settings, brand=b.name, day=wanted[-1], source=source,
-                clock=lambda: now,
-            )  # fmt: skip
-            tables.append((f"{b.name} · {source} · {b.timezone}", rows[-TABLE_DAYS:], report))
+        complete = [d for d in wanted if d < today]  # today is half a day: never judged
+        judged = complete[-1] if complete else None
+        report = (
+            kpi_report(
+                ctx.engine, settings, brand=b.name, day=judged, source=source, clock=lambda: now
+            )
+            if judged is not None
+            else []
+        )
+        span = (
+            range_row(
+                ctx.engine, settings, brand=b.name, first=wanted[0], last=wanted[-1],
+                source=source, clock=lambda: now,
+            )
+            if len(wanted) > 1
+            else None
+        )  # fmt: skip
+        shown = [*rows, *([span] if span else [])]
+        for row in shown:
+            if (row.get("end_date") or row["date"]) >= today.isoformat():
+                row["partial"] = True
+            if judged is not None and row["date"] == judged.isoformat() and "end_date" not in row:
+                row["targets"] = status_json(report)
+        documents.extend(shown)
+        by_key = {s.key: s for s in report}
+        lines = [(d, by_key.get(d.key)) for d in CATALOGUE]
+        title = f"{b.name} · {source} · {b.timezone}"
+        tables.append((title, rows[-TABLE_DAYS:], lines, judged, span))
     if chosen is View.JSON:
         print_json(documents)
         return
@@ -136,30 +170,38 @@ def kpis(
         long = [(doc, key) for doc in documents for key in KPI_KEYS]
         render(KPI_CSV_COLUMNS, long, chosen)
         return
-    for title, rows, report in tables:
-        render(_kpi_columns(rows), report, chosen, title=title)
+    for title, day_rows, lines, judged, span in tables:
+        render(_kpi_columns(day_rows, judged, span), lines, chosen, title=title)
 
 
-def _target_text(status: KpiStatus) -> str:
-    if status.bound is None or status.target_value is None:
-        return MISSING
-    sign = "≥" if status.bound == "min" else "≤"
-    return f"{sign} {format_value(status.target_value, status.unit)} /{status.period}"
+#: One table line: a KPI of the catalogue and, on a judged day, its status.
+KpiLine = tuple["KpiDef", "KpiStatus | None"]
 
 
-def _status_word(status: KpiStatus) -> str:
+def _target_text(line: KpiLine) -> str:
+    return line[1].target or MISSING if line[1] is not None else MISSING  # the digest's text
+
+
+def _status_word(line: KpiLine) -> str:
+    status = line[1]
+    if status is None:
+        return "partial day"  # only today shown: nothing complete to judge yet
     if status.met is None:
         return MISSING if status.bound is None else "no data"
     return "met" if status.met else "MISSED"
 
 
-def _status_style(status: KpiStatus) -> str:
-    if status.met is None:
+def _status_style(line: KpiLine) -> str:
+    status = line[1]
+    if status is None or status.met is None:
         return "dim"
     return "green" if status.met else "bold red"
 
 
-def _change_text(status: KpiStatus) -> str:
+def _change_text(line: KpiLine) -> str:
+    status = line[1]
+    if status is None:
+        return MISSING
     change = format_change(status.change, status.unit)
     if status.period == "week":
         # a weekly target is judged on the week: say so next to its figures
@@ -167,35 +209,45 @@ def _change_text(status: KpiStatus) -> str:
     return change
 
 
-def _day_column(row: dict[str, Any], name: str, compact: bool) -> Column[KpiStatus]:
+def _value_column(row: dict[str, Any], name: str, compact: bool) -> Column[KpiLine]:
     return Column(
         name,
-        lambda s: row.get(s.key),
-        text=lambda s: format_value(row.get(s.key), s.unit),
+        lambda line: row.get(line[0].key),
+        text=lambda line: format_value(row.get(line[0].key), line[0].unit),
         compact=compact,
         right=True,
     )
 
 
-def _kpi_columns(rows: list[dict[str, Any]]) -> list[Column[KpiStatus]]:
-    """KPIs as rows: the last day (a column per day with --wide), target, status, change."""
-    last = rows[-1]["date"]
-    days = [_day_column(row, row["date"], compact=False) for row in rows[:-1]]
+def _kpi_columns(
+    rows: list[dict[str, Any]], judged: date | None, span: dict[str, Any] | None
+) -> list[Column[KpiLine]]:
+    """KPIs as lines: the judged day and today (a column per day with --wide), the range
+    (--wide), then target, status and change of the judged day."""
+    many = len(rows) > 1
+    columns = []
+    for row in rows:
+        head = row["date"][5:] if many else row["date"]
+        head = f"{head} partial" if row.get("partial") else head
+        key = date.fromisoformat(row["date"])
+        compact = key == judged or bool(row.get("partial")) or (judged is None and row is rows[-1])
+        columns.append(_value_column(row, head, compact))
+    if span is not None:
+        name = f"{span['date'][5:]}..{span['end_date'][5:]}"
+        columns.append(_value_column(span, name, compact=False))
     return [
-        Column("kpi", lambda s: s.key, text=lambda s: s.label),
-        *days,
-        _day_column(rows[-1], last, compact=True),
-        Column("target", lambda s: s.target_value, text=_target_text),
-        Column("status", lambda s: s.met, text=_status_word, style=_status_style),
-        Column("change", lambda s: s.change, text=_change_text, flex=True),
+        Column("kpi", lambda line: line[0].key, text=lambda line: line[0].label),
+        *columns,
+        Column("target", lambda line: line[1].target_value if line[1] else None, text=_target_text),
         Column(
-            "7-day mean",
-            lambda s: s.mean_7d,
-            text=lambda s: format_value(s.mean_7d, s.unit),
-            compact=False,
-            right=True,
+            f"{judged.isoformat()[5:]} status" if judged else "status",
+            lambda line: line[1].met if line[1] else None,
+            text=_status_word,
+            style=_status_style,
         ),
-    ]
+        Column("change", lambda line: line[1].change if line[1] else None, text=_change_text,
+               flex=True),
+    ]  # fmt: skip
 
 
 #: ``kpis --csv``: one line per brand, source, day and KPI (long format, for pivot tables).

@@ -57,6 +57,8 @@ class OnceSummary:
     kpi_rows: int = 0
     complaints: int = 0
     alerts: int = 0
+    #: True when alerts.channels is empty: fired alerts went to the log only.
+    alerts_log_only: bool = False
     digests: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     interrupted: bool = False
@@ -78,6 +80,13 @@ class OnceSummary:
         if not outcome.ok:
             self.failures.append(f"{spec.id}: {outcome.summary}")
 
+    @property
+    def _log_only(self) -> str:
+        """Where fired alerts went when no channel is set: a count alone reads as "sent"."""
+        if not self.alerts_log_only:
+            return ""
+        return " (no alert channel configured: written to the log only; see monitor alerts)"
+
     def lines(self) -> list[str]:
         """The printed summary, one fact a line."""
         out = [
@@ -85,7 +94,7 @@ class OnceSummary:
             f"in {self.passes} source passes",
             f"labeled {self.labeled} mentions ({self.waiting} waiting)",
             f"scored: {self.kpi_rows} KPI rows, {self.complaints} complaints",
-            f"alerts: {self.alerts} fired",
+            f"alerts: {self.alerts} fired" + (self._log_only if self.alerts else ""),
         ]
         out += [f"digest {d}" for d in self.digests]
         out += [f"FAILED {f}" for f in self.failures]
@@ -100,6 +109,10 @@ class Daemon:
     def __init__(
         self, settings: Settings, engine: Engine, *, clock: Callable[[], datetime] = utc_now
     ):
+        cfg = settings.config
+        channels = sorted(set(cfg.alerts.channels) | set(cfg.digest.channels))
+        # The daemon runs every enabled source and channel: their credentials, up front.
+        settings.require_env(*settings.enabled_sources, *channels)
         self.settings = settings
         self.ctx = JobContext(engine, settings, clock, Metrics(clock()))
         self.ctx.redact = Redactor(configured_secrets(settings))
@@ -197,7 +210,7 @@ class Daemon:
         with self.only_daemon():  # a pass beside a running daemon would do its jobs twice
             self.prepare()
             restore = install_stop_handlers(self._signalled)
-            summary = OnceSummary()
+            summary = OnceSummary(alerts_log_only=not self.settings.config.alerts.channels)
             try:
                 specs = sorted(self.specs(), key=lambda s: ONCE_ORDER.index(s.kind))
                 for spec in specs:

@@ -18,6 +18,7 @@ from monitor.collectors.fingerprint import check_streams, stream_settings_of
 from monitor.collectors.registry import collector_class
 from monitor.config import Settings
 from monitor.errors import UsageError
+from monitor.pipeline.importing import no_accounts_warning
 from monitor.pipeline.store import SkippedPost, StoreResult, store_page
 from monitor.posts import Post
 from monitor.redact import configured_secrets
@@ -244,14 +245,12 @@ def collect(
     should_stop: StopCheck | None = None,
 ) -> list[CollectReport]:
     """One pass over the enabled sources (or ``sources``), for every brand (or ``brand``)."""
-    names = list(sources) if sources else settings.enabled_sources
+    if since is not None and until is not None and since >= until:
+        raise UsageError(f"--since {since.isoformat()} is not before --until {until.isoformat()}")
+    names = _sources_to_run(settings, sources)
+    settings.require_env(*names)  # the credentials of the sources about to run, and only those
     reports: list[CollectReport] = []
     for source in names:
-        if source not in settings.source_settings:
-            known = ", ".join(settings.source_settings) or "none"
-            raise UsageError(
-                f"source {source!r} is not configured under sources (configured: {known})"
-            )
         targets = [t for t in settings.targets.get(source, []) if _wanted(t, brand)]
         if not targets:
             continue
@@ -272,10 +271,29 @@ def collect(
                 should_stop=should_stop,
                 secrets=secrets,
             )
+            if not target.is_competitor and not target.accounts:
+                report.notes.append(no_accounts_warning(source, target.brand))
             reports.append(report)
             if report.auth_failed:
                 break  # the same credentials serve every target of this source
     return reports
+
+
+def _sources_to_run(settings: Settings, sources: Sequence[str] | None) -> list[str]:
+    """The sources a pass runs: those asked for (each configured and enabled), else all enabled."""
+    if not sources:
+        if not settings.enabled_sources:
+            raise UsageError("no source is enabled: set sources.NAME.enabled: true in the config")
+        return settings.enabled_sources
+    for source in sources:
+        if source not in settings.source_settings:
+            known = ", ".join(settings.source_settings) or "none"
+            raise UsageError(
+                f"source {source!r} is not configured under sources (configured: {known})"
+            )
+        if not settings.source_settings[source].enabled:
+            raise UsageError(f"source {source!r} is disabled (sources.{source}.enabled: false)")
+    return list(sources)
 
 
 def _wanted(target: Target, brand: str | None) -> bool:

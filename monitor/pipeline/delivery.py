@@ -135,7 +135,10 @@ def channel_problems(settings: Settings, channels: Sequence[str]) -> list[str]:
     cfg = settings.config
     problems = []
     for channel in channels:
-        if channel == "email" and not (cfg.email.enabled and cfg.digest.recipients):
+        unset = settings.unset_env.get(channel) if channel in CHANNELS else None
+        if unset:  # checked when delivering, not at load: kpis needs no SMTP password
+            problems.append(f"{channel}: {'; '.join(unset)}")
+        elif channel == "email" and not (cfg.email.enabled and cfg.digest.recipients):
             problems.append("email: email.enabled is false or digest.recipients is empty")
         elif channel == "slack" and not (cfg.slack.enabled and cfg.slack.webhook_url):
             problems.append("slack: slack.enabled is false or slack.webhook_url is not set")

@@ -94,8 +94,10 @@ def build_digest(
     first = day - timedelta(days=history_days - 1)
     start, end = day_bounds(day, day, brand.zone)
     statuses = kpi_report(engine, settings, brand=brand.name, day=day, clock=clock)
-    # the same queue and priority as `monitor unanswered`, items awaiting our reply first
-    waiting = queue(engine, settings, clock=clock, where=QueueFilter(brand=brand.name))
+    own = any(b.name == brand.name for b in settings.config.brands)
+    # the same queue and priority as `monitor unanswered`, items awaiting our reply first;
+    # a competitor (settings.view) has no queue of its own: the team answers only its brands
+    waiting = queue(engine, settings, clock=clock, where=QueueFilter(brand=brand.name)) if own else []
     waiting.sort(key=lambda q: q.state != AWAITING_REPLY)  # stable: priority order kept
     top = waiting[:TOP_N]
     with session_scope(engine) as session:
@@ -222,7 +224,7 @@ def send_due_digests(
         if problems:
             raise ChannelSetupError("; ".join(problems))
     outcomes = []
-    brands = [settings.brand(brand)] if brand else settings.config.brands
+    brands = [settings.view(brand)] if brand else settings.config.brands
     for b in brands:
         d = day or digest_day(b, clock())
         outcomes.append(

@@ -59,7 +59,7 @@ def brand_profile(settings: Settings, brand: BrandConfig) -> BrandProfile:
     spaces: dict[str, list[str]] = {}
     for source, targets in settings.targets.items():
         for target in targets:
-            if target.is_competitor or target.brand != brand.name:
+            if target.brand != brand.name:  # a competitor viewed as a brand keeps its accounts
                 continue
             accounts.setdefault(source, []).extend(target.accounts)
             own = list(getattr(target.settings, "own_subreddits", None) or [])

@@ -38,6 +38,8 @@ class ImportReport:
     changes: list[str] = field(default_factory=list)
     error: str | None = None
     items: int = 0  # complaints in the imported posts' threads, refreshed batch by batch
+    #: Once per source and brand: posts stored that can never become complaints.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def stored(self) -> int:
@@ -72,6 +74,8 @@ class BrandResolver:
 
     def __init__(self, settings: Settings) -> None:
         self._terms: dict[str, _BrandTerms] = {}
+        #: App Store app ids to their brand: a review row names its app, not an account.
+        self._apps: dict[str, str] = {}
         for brand in settings.config.brands:
             for name in [brand.name, *(c.name for c in brand.competitors)]:
                 self._terms[name.lower()] = _BrandTerms(name, words=[name.lower()])
@@ -80,6 +84,9 @@ class BrandResolver:
                 entry = self._terms[t.brand.lower()]
                 handles = {a.lower().lstrip("@") for a in t.accounts}
                 entry.accounts_by_source.setdefault(source, set()).update(handles)
+                app_id = getattr(t.settings, "app_id", None)
+                if app_id:
+                    self._apps[str(app_id)] = entry.name
                 for keyword in getattr(t.settings, "keywords", None) or []:
                     if keyword.lower() not in entry.words:
                         entry.words.append(keyword.lower())
@@ -89,6 +96,9 @@ class BrandResolver:
         if post.brand:
             entry = self._terms.get(post.brand.lower())
             return entry.name if entry else None
+        app = self._apps.get(str(post.raw.get("app_id") or ""))
+        if app is not None:  # matched as collection does: the app a review is about
+            return app
         author = post.author.lower().lstrip("@")
         text = post.text.lower()
         handles = set(re.findall(r"@(\w{1,50})", text))
@@ -100,6 +110,11 @@ class BrandResolver:
             if any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text) for w in entry.words):
                 return entry.name
         return None
+
+    def has_accounts(self, source: str, brand: str) -> bool:
+        """Whether ``brand`` has handles configured on ``source`` itself (as scoring needs)."""
+        entry = self._terms.get(brand.lower())
+        return entry is not None and bool(entry.accounts_by_source.get(source))
 
     def is_brand_post(self, post: Post, brand: str) -> bool:
         """The row's author is one of that brand's accounts."""
@@ -124,6 +139,8 @@ def import_file(
     """
     resolver = BrandResolver(settings)
     report = ImportReport()
+    own = {b.name for b in settings.config.brands}  # competitors have no complaints anyway
+    warned: set[tuple[str, str]] = set()
 
     def problem(text: str) -> None:
         report.problems.append(text)
@@ -146,6 +163,10 @@ def import_file(
                     problem(f"{path}:{line}: post {post.key}: {named}")
                 else:
                     good.append((post, brand))
+                    if (post.source, brand) not in warned and brand in own:
+                        warned.add((post.source, brand))
+                        if not resolver.has_accounts(post.source, brand):
+                            report.warnings.append(no_accounts_warning(post.source, brand))
                     if change := batch.change_of(line):
                         report.changes.append(change)
             stored = _store(engine, resolver, good, clock())
@@ -172,6 +193,12 @@ def _refresh(engine: Engine, settings: Settings, posts: list[Post], clock: Clock
     with session_scope(engine) as session:
         ids = ids_by_keys(session, [(p.source, p.external_id) for p in posts])
     return refresh_items(engine, settings, clock=clock, mention_ids=ids.values())
+def no_accounts_warning(source: str, brand: str) -> str:
+    """Why a brand's posts on ``source`` never become complaints: no handles to be addressed."""
+    return (
+        f"{brand} has no accounts on source {source!r} (brands[].sources.{source}.accounts): "
+        "its posts there are stored but never become complaints"
+    )
 
 
 def _store(

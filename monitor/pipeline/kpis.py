@@ -17,6 +17,7 @@ from monitor.pipeline.facts import (
     day_runs,
     scoring_params,
 )
+from monitor.report.formatting import format_target
 from monitor.report.model import Unit
 from monitor.scoring import (
     ALL_SOURCES,
@@ -83,7 +84,7 @@ def _float(value: Any) -> float | None:
 
 def _empty_values(settings: Settings, brand: str, source: str, now: datetime) -> Values:
     """The row of a day that was scored but had no mention on ``source``."""
-    profile = brand_profile(settings, settings.brand(brand))
+    profile = brand_profile(settings, settings.view(brand))
     view = BrandView.build([], profile, now)
     day = now.date()
     rows = kpis_from_view(view, [], scoring_params(settings), day, day, (source,))
@@ -103,7 +104,7 @@ def daily_values(
 
     A day scored without a row for ``source`` had no mention there: its row is the empty one.
     """
-    config = settings.brand(brand)
+    config = settings.view(brand)
     now = require_aware(clock(), "clock()")
     wanted = sorted(set(days))
     if not wanted:
@@ -128,7 +129,7 @@ def _computed(
     settings: Settings, brand: str, days: list[date], source: str, now: datetime, engine: Engine
 ) -> dict[date, KpiRow]:
     """Compute (without storing) the ``source`` rows of ``days``."""
-    profile = brand_profile(settings, settings.brand(brand))
+    profile = brand_profile(settings, settings.view(brand))
     params = scoring_params(settings)
     out: dict[date, KpiRow] = {}
     for run in day_runs(days):
@@ -150,7 +151,7 @@ def kpi_rows(
     clock: Clock,
 ) -> list[dict[str, Any]]:
     """The JSON rows of docs/kpis.md (brand, source, date, every key), oldest day first."""
-    name = settings.brand(brand).name
+    name = settings.view(brand).name
     by_day = daily_values(engine, settings, brand=name, days=days, source=source, clock=clock)
     return [
         {
@@ -163,6 +164,54 @@ def kpi_rows(
     ]
 
 
+def range_row(
+    engine: Engine,
+    settings: Settings,
+    *,
+    brand: str,
+    first: date,
+    last: date,
+    source: str = ALL_SOURCES,
+    clock: Clock,
+) -> dict[str, Any]:
+    """One row over ``first``..``last`` with ``end_date`` (docs/kpis.md).
+
+    Recomputed over every mention and complaint of those days: a median is the median of
+    the whole range, never a mean of daily medians.
+    """
+    config = settings.view(brand)
+    params = scoring_params(settings)
+    now = require_aware(clock(), "clock()")
+    with session_scope(engine) as session:
+        analysis = analyse_days(session, brand_profile(settings, config), params, first, last, now)
+    rows = kpis_from_view(analysis.view, analysis.complaints, params, first, last, (source,))
+    values = next(r for r in rows if r.source == source).values()
+    return {
+        "brand": config.name,
+        "source": source,
+        "date": first.isoformat(),
+        "end_date": last.isoformat(),
+        **{k: values.get(k) for k in KPI_KEYS},
+    }
+
+
+def status_json(statuses: Iterable[KpiStatus]) -> dict[str, dict[str, Any]]:
+    """A judged day's KPIs for ``kpis --json``: target, met and change, by KPI key."""
+    return {
+        s.key: {
+            "period": s.period,
+            "value": s.value,
+            "previous": s.previous,
+            "change": s.change,
+            "target": s.target,
+            "bound": s.bound,
+            "target_value": s.target_value,
+            "met": s.met,
+        }
+        for s in statuses
+    }
+
+
 def kpi_report(
     engine: Engine,
     settings: Settings,
@@ -173,7 +222,7 @@ def kpi_report(
     clock: Clock,
 ) -> list[KpiStatus]:
     """Every KPI of ``brand`` on ``day`` in display order, judged against its target."""
-    config = settings.brand(brand)
+    config = settings.view(brand)
     targets = brand_targets(config)
     # the 7 days ending with ``day`` (the mean) and the day before them (the day's change)
     days = [day - timedelta(days=i) for i in range(7, -1, -1)]
@@ -205,7 +254,11 @@ def kpi_report(
                 previous=previous,
                 change=None if value is None or previous is None else value - previous,
                 mean_7d=mean(known),
-                target=target.describe() if target is not None else None,
+                target=(
+                    format_target(target.bound, target.value, unit, target.period)
+                    if target is not None
+                    else None
+                ),
                 met=target.met_by(value) if target is not None else None,
                 bound=target.bound if target is not None else None,
                 target_value=target.value if target is not None else None,
@@ -229,7 +282,7 @@ def _week_values(
     parts = {d: KpiParts.from_json(v.get(PARTS_KEY, {})) for d, v in daily.items()}
     if any(p is None for p in parts.values()):
         return _week_values_recomputed(engine, settings, brand, day, source, clock)
-    has_competitors = bool(settings.brand(brand).competitors)
+    has_competitors = bool(settings.view(brand).competitors)
     out = []
     for start, end in (period_range(day, "week"), previous_range(day, "week")):
         merged = KpiParts.merge(p for d, p in parts.items() if start <= d <= end and p is not None)
@@ -242,7 +295,7 @@ def _week_values_recomputed(
     engine: Engine, settings: Settings, brand: str, day: date, source: str, clock: Clock
 ) -> tuple[Values, Values]:
     """The KPIs recomputed over the week ending with ``day`` and over the week before."""
-    profile = brand_profile(settings, settings.brand(brand))
+    profile = brand_profile(settings, settings.view(brand))
     params = scoring_params(settings)
     now = require_aware(clock(), "clock()")
     first, _ = previous_range(day, "week")

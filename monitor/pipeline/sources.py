@@ -37,6 +37,12 @@ def check_sources(
     for name in names:
         if name not in settings.source_settings:
             raise ValueError(f"source {name!r} is not configured under sources")
+        unset = settings.unset_env.get(f"sources.{name}")
+        if unset:  # checked here, not at load: other commands need no source credentials
+            detail = "; ".join(unset)
+            fix = f"export the variable, or set sources.{name}.enabled: false"
+            statuses.append(SourceStatus(name, CheckResult(ok=False, detail=detail, fix=fix)))
+            continue
         cls = collector_class(name)
         kwargs = {} if sleep is None else {"sleep": sleep}
         collector = cls(settings.source_settings[name], clock, **kwargs)  # type: ignore[call-arg]

@@ -39,20 +39,28 @@ def format_minutes(minutes: float) -> str:
 
 
 def format_value(value: float | None, unit: str) -> str:
-    """Render a KPI value in its unit; ``None`` becomes an em dash."""
+    """Render a KPI value in its unit; ``None`` becomes an em dash.
+
+    The one formatter of KPI figures: the digest (HTML, text, Slack) and ``monitor kpis``
+    show the same value, target and change the same way. Rates (0-1) and percentages show
+    as ``%``, the NPS proxy as a signed score (never a percentage), minutes as durations;
+    negative numbers always carry the ASCII minus sign.
+    """
     if value is None:
         return MISSING
     if unit == "rate":
         return f"{100 * value:.1f}%"
     if unit == "pct":
         return f"{value:.1f}%"
+    if unit == "score":
+        return _signed(value)
     if unit == "min":
         return format_minutes(value)
     return format_number(value)
 
 
 def format_change(change: float | None, unit: str) -> str:
-    """Render a day-over-day difference with its sign (rates and percentages in points)."""
+    """Render a difference with its sign (rates and percentages in points)."""
     if change is None:
         return MISSING
     if unit == "rate":
@@ -60,9 +68,22 @@ def format_change(change: float | None, unit: str) -> str:
     if unit == "pct":
         return f"{change:+.1f} pp"
     if unit == "min":
-        sign = "+" if change >= 0 else "−"
+        sign = "+" if change >= 0 else "-"
         return f"{sign}{format_minutes(abs(change))}"
-    return f"{change:+,.0f}" if float(change).is_integer() else f"{change:+,.1f}"
+    return _signed(change)
+
+
+def format_target(bound: str | None, value: float | None, unit: str, period: str) -> str:
+    """A target as ``≥ 90.0% /day`` or ``≤ 1 h 00 min /week``, in the KPI's own unit."""
+    if bound is None or value is None:
+        return MISSING
+    sign = "≥" if bound == "min" else "≤"
+    return f"{sign} {format_value(value, unit)} /{period}"
+
+
+def _signed(value: float) -> str:
+    """``+12``, ``-3.5``: whole numbers without decimals, thousands separated."""
+    return f"{value:+,.0f}" if float(value).is_integer() else f"{value:+,.1f}"
 
 
 def change_direction(kpi: KpiLine) -> str:

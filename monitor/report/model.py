@@ -9,8 +9,8 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 #: How a KPI value is expressed: a count, a 0-1 rate, a 0-100 percentage, or minutes.
-Unit = Literal["count", "rate", "pct", "min"]
-UNITS: tuple[str, ...] = ("count", "rate", "pct", "min")
+Unit = Literal["count", "rate", "pct", "score", "min"]
+UNITS: tuple[str, ...] = ("count", "rate", "pct", "score", "min")
 
 
 def _require_aware(value: datetime, where: str) -> None:
@@ -27,7 +27,8 @@ class KpiLine:
 
     ``value``, ``change_vs_prev_day`` (value minus the previous day's value) and ``mean_7d``
     (mean over the 7 days ending with the digest day) are all in ``unit``: rates on 0-1,
-    percentages on 0-100, times in minutes. ``None`` means "nothing to measure", never 0.
+    percentages on 0-100, the NPS proxy a score (-100 to 100), times in minutes. ``None``
+    means "nothing to measure", never 0.
     ``target`` is display text such as ``"≤ 60 min"``; ``met`` is ``None`` without a target
     or without a value. ``higher_is_better`` only colours the change arrow.
     """

@@ -13,7 +13,7 @@ from monitor.scoring.model import BrandProfile, ManualResolution, MentionFacts, 
 from monitor.scoring.parts import KpiParts, row_values, span
 from monitor.scoring.threads import BrandView
 
-KpiUnit = Literal["count", "rate", "pct", "min"]
+KpiUnit = Literal["count", "rate", "pct", "score", "min"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +40,7 @@ CATALOGUE: tuple[KpiDef, ...] = (
     KpiDef("unlabeled", "Not yet classified", "count", None, whole=True),
     KpiDef("net_sentiment", "Net sentiment", "pct", True),
     KpiDef("csat_proxy", "CSAT proxy", "pct", True),
-    KpiDef("nps_proxy", "NPS proxy", "pct", True),
+    KpiDef("nps_proxy", "NPS proxy", "score", True),  # -100 to 100: a score, not a percentage
     KpiDef("complaints", "Complaints", "count", False, whole=True),
     KpiDef("answered", "Answered", "count", True, whole=True),
     KpiDef("response_rate", "Response rate", "rate", True),
@@ -64,7 +64,7 @@ COUNT_KEYS = frozenset(d.key for d in CATALOGUE if d.whole)
 #: Rates on 0-1.
 RATE_KEYS = frozenset(d.key for d in CATALOGUE if d.unit == "rate")
 #: Percentages on 0-100 (net sentiment and NPS may be negative).
-PERCENT_KEYS = frozenset(d.key for d in CATALOGUE if d.unit == "pct")
+PERCENT_KEYS = frozenset(d.key for d in CATALOGUE if d.unit in ("pct", "score"))
 #: Durations in minutes.
 MINUTE_KEYS = frozenset(d.key for d in CATALOGUE if d.unit == "min")
 #: The row of every source together.

@@ -115,6 +115,23 @@ def _check_sqlite_path(url: URL) -> None:
         )
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names; None for PostgreSQL, memory or ``file:`` URIs."""
+    parsed = parse_url(normalize_url(url))
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    if parsed.database in (None, "", ":memory:") or parsed.database.startswith("file:"):
+        return None
+    return Path(parsed.database)
+
+
+def require_existing(url: str) -> None:
+    """Refuse a SQLite file that is not there: only the commands that store data create one."""
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        raise DatabaseError(f"no database at {path} (run monitor init)")
+
+
 def open_engine(url: str, **kwargs: Any) -> Engine:
     """:func:`make_engine`, then one connection to prove the database is there and usable.
 

@@ -265,7 +265,19 @@ class MentionFilter:
 
 def recent_mentions(session: Session, flt: MentionFilter) -> list[Mention]:
     """Mentions newest first, served by the (brand, sentiment, created_at) index."""
-    stmt = select(Mention)
+    stmt = _filtered(select(Mention), flt)
+    stmt = stmt.order_by(col(Mention.created_at).desc(), col(Mention.id).desc()).limit(flt.limit)
+    return list(session.execute(stmt).scalars())
+
+
+def matching_mentions(session: Session, flt: MentionFilter) -> int:
+    """How many mentions match ``flt`` in all (its limit aside): "50 of 513"."""
+    stmt = _filtered(select(func.count()).select_from(Mention), flt)
+    return int(session.execute(stmt).scalar_one())
+
+
+def _filtered(stmt: Any, flt: MentionFilter) -> Any:
+    """``stmt`` with the filter's conditions (not its order or limit)."""
     if flt.brands:
         stmt = stmt.where(col(Mention.brand).in_(list(flt.brands)))
     if flt.sentiment:
@@ -287,5 +299,4 @@ def recent_mentions(session: Session, flt: MentionFilter) -> list[Mention]:
                 func.lower(col(Mention.author)).contains(needle, autoescape=True),
             )
         )
-    stmt = stmt.order_by(col(Mention.created_at).desc(), col(Mention.id).desc()).limit(flt.limit)
-    return list(session.execute(stmt).scalars())
+    return stmt

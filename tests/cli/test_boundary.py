@@ -52,7 +52,11 @@ class Cli:
         self.config.write_text(text, encoding="utf-8")
 
     def __call__(
-        self, *args: str, code: str = "", env: dict[str, str] | None = None
+        self,
+        *args: str,
+        code: str = "",
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
     ) -> subprocess.CompletedProcess[str]:
         head = ["-c", f"{code}\nfrom monitor.cli import main; main()"] if code else ["-m"]
         command = [sys.executable, *head, *([] if code else ["monitor.cli"]), *args]
@@ -60,7 +64,7 @@ class Cli:
             command += ["--config", str(self.config)]
         return subprocess.run(
             command,
-            cwd=self.tmp,
+            cwd=cwd or self.tmp,
             env={**self.env, **(env or {})},
             capture_output=True,
             text=True,
@@ -94,7 +98,7 @@ def expect(result: subprocess.CompletedProcess[str], code: int, *phrases: str) -
         (f"postgresql://postgres:{SECRET}@127.0.0.1:1/monitor", 3, "postgres:***@127.0.0.1:1"),
         (f"postgresql+psycopg://postgres:{SECRET}@host:notaport/db", 2, "invalid database URL"),
         (f"mysql://root:{SECRET}@127.0.0.1/monitor", 2, "unsupported database 'mysql'"),
-        ("/nonexistent/dir/x.db", 2, "no folder '/nonexistent/dir'"),
+        ("/nonexistent/dir/x.db", 2, "no database at /nonexistent/dir/x.db (run monitor init)"),
         ("{tmp}", 2, "is a directory"),
         ("{tmp}/not-sqlite.db", 2, "is not a SQLite database file"),
     ],
@@ -104,6 +108,11 @@ def test_unusable_database_is_one_message(cli: Cli, db: str, code: int, phrase: 
     stderr = expect(cli("mentions", "--db", db.format(tmp=cli.tmp)), code, phrase)
     assert stderr.startswith("error: ") and stderr.count("\n") == 1
     assert SECRET not in stderr
+
+
+def test_init_in_a_missing_folder_is_one_message(cli: Cli) -> None:
+    stderr = expect(cli("init", "--db", "/nonexistent/dir/x.db"), 2, "no folder '/nonexistent/dir'")
+    assert stderr.startswith("error: ") and stderr.count("\n") == 1
 
 
 def test_database_url_from_the_environment_is_shown_without_its_password(cli: Cli) -> None:
@@ -150,12 +159,15 @@ def test_missing_database_and_role_on_the_real_server_are_the_environment(cli: C
 def test_bad_argument_is_exit_2_with_a_message(
     cli: Cli, args: tuple[str, ...], phrase: str
 ) -> None:
+    if "--out" in args:  # the digest is built before it is copied: a database must exist
+        assert cli("init").returncode == 0
     stderr = expect(cli(*args), 2, phrase)
     assert stderr.startswith("error: ") and stderr.count("\n") == 1
 
 
 def test_typer_usage_errors_still_exit_2(cli: Cli) -> None:
-    expect(cli("mentions", "--no-such-option"), 2, "No such option")
+    stderr = expect(cli("mentions", "--no-such-option"), 2, "error: No such option")
+    assert stderr.count("\n") == 1
 
 
 # -- the config ----------------------------------------------------------------
@@ -171,6 +183,17 @@ def test_typer_usage_errors_still_exit_2(cli: Cli) -> None:
 def test_config_numbers_fatal_later_are_exit_2_with_the_key(cli: Cli, extra: str, key: str) -> None:
     cli.write_config(f"sqlite:///{cli.tmp / 'monitor.db'}", extra)
     expect(cli("mentions"), 2, "error: invalid config", f"  {key}: ")
+
+
+def test_rate_target_as_a_percentage_is_exit_2_with_a_hint(cli: Cli) -> None:
+    cli.config.write_text(
+        CONFIG.format(database_url=f"sqlite:///{cli.tmp / 'monitor.db'}").replace(
+            "    sources:\n      x: {query: acme}",
+            "    sources:\n      x: {query: acme}\n    targets:\n      response_rate: {min: 90}",
+        ),
+        encoding="utf-8",
+    )
+    expect(cli("kpis"), 2, "response_rate.min 90 is not a rate from 0 to 1: did you mean 0.9?")
 
 
 def test_yaml_alias_bomb_is_exit_2_not_a_hang(cli: Cli) -> None:

@@ -43,3 +43,12 @@ def test_once_collects_labels_scores_and_writes_the_digest(tmp_path: Path) -> No
     assert "collected 0 new posts" in again and "labeled 0 mentions" in again
     assert "already written (no delivery channel)" in again
     assert len(stored_ids(tmp_path / "monitor.db")) == 25
+
+
+def test_once_summary_says_alerts_went_to_the_log_only_without_a_channel() -> None:
+    from monitor.daemon import OnceSummary
+
+    logged = OnceSummary(alerts=13, alerts_log_only=True).lines()
+    assert "alerts: 13 fired (no alert channel configured: written to the log only" in logged[3]
+    assert OnceSummary(alerts=13).lines()[3] == "alerts: 13 fired"
+    assert OnceSummary(alerts=0, alerts_log_only=True).lines()[3] == "alerts: 0 fired"

@@ -38,7 +38,7 @@ def test_report_values_targets_changes_and_means(seeded: Engine) -> None:
     assert list(report) == list(KPI_KEYS)
 
     rate = report["response_rate"]
-    assert (rate.period, rate.target, rate.met) == ("day", "≥ 0.9 /day", False)
+    assert (rate.period, rate.target, rate.met) == ("day", "≥ 90.0% /day", False)
     assert rate.value == pytest.approx(5 / 7) and rate.previous == 1.0
     assert rate.change == pytest.approx(5 / 7 - 1)
     # only D−1 and D have complaints among the 7 days ending with D

@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 
-from monitor.report.formatting import format_change, format_minutes, format_value, safe_url
+from monitor.report.formatting import (
+    format_change,
+    format_minutes,
+    format_target,
+    format_value,
+    safe_url,
+)
 from monitor.report.html import render_html
 from monitor.report.model import DigestData, KpiLine, Mention
 from monitor.report.sample import sample_digest
@@ -131,6 +137,8 @@ def test_alert_text_in_given_zone() -> None:
         (11.4, "count", "11.4"),
         (59.6, "min", "1 h 00 min"),
         (3000, "min", "2 d 2 h"),
+        (-56.25, "score", "-56.2"),  # the NPS proxy: a score, never a percentage
+        (12, "score", "+12"),
     ],
 )
 def test_format_value(value: float | None, unit: str, expected: str) -> None:
@@ -140,8 +148,16 @@ def test_format_value(value: float | None, unit: str, expected: str) -> None:
 def test_format_change_and_minutes() -> None:
     assert format_change(-0.04, "rate") == "-4.0 pp"
     assert format_change(12, "count") == "+12"
-    assert format_change(-75, "min") == "−1 h 15 min"
+    assert format_change(-75, "min") == "-1 h 15 min"  # one minus sign: ASCII everywhere
+    assert format_change(-3.5, "score") == "-3.5"
     assert format_minutes(5) == "5 min"
+
+
+def test_format_target_is_in_the_kpis_unit() -> None:
+    assert format_target("min", 0.9, "rate", "day") == "≥ 90.0% /day"
+    assert format_target("max", 60, "min", "week") == "≤ 1 h 00 min /week"
+    assert format_target("min", 10, "score", "day") == "≥ +10 /day"
+    assert format_target(None, None, "rate", "day") == "—"
 
 
 @pytest.mark.parametrize(
