@@ -86,7 +86,7 @@ def test_sending_needs_the_channel_credentials(tokenless: Cli) -> None:
 
 
 def test_sources_check_names_the_unset_variable(tokenless: Cli) -> None:
-    result = tokenless("sources", "check")
+    result = tokenless("sources", "check", "--wide")  # the compact view cuts the detail
     assert result.returncode == 2, result.stdout + result.stderr
     assert "X_BEARER_TOKEN is not set" in result.stdout + result.stderr
 
