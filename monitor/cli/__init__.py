@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from monitor.cli import alerts, data, digest, queries, run, scoring, sentiment, sources
+from monitor.cli import alerts, data, digest, queries, run, scoring, sentiment, sources, themes
 from monitor.cli.boundary import BoundaryGroup
 from monitor.escape import install_log_escaping
 
@@ -45,6 +45,7 @@ scoring.register(app)
 digest.register(app)
 sources.register(app)
 alerts.register(app)
+themes.register(app)
 
 
 def main() -> None:

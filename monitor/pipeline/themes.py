@@ -1,0 +1,335 @@
+"""Complaint themes of a period: cluster, keep ids stable, store per mention, report changes.
+
+The period's complaints and negative mentions are clustered together with those of the
+period before it (the baseline), so "growing" compares the same cluster's two counts. Each
+cluster continues a stored theme when their centroids are close (its id and label stay),
+else it becomes a new theme. Recomputing a period replaces its stored rows (idempotent).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from sqlalchemy.engine import Engine
+
+from monitor.config import Settings
+from monitor.pipeline.facts import Analysis, analyse_days, brand_profile, scoring_params
+from monitor.scoring import day_bounds, kpis_from_view
+from monitor.scoring.complaints import Complaint
+from monitor.scoring.model import MentionFacts, ScoringParams, require_aware
+from monitor.storage.db import session_scope
+from monitor.storage.themes import add_theme, known_themes, replace_period, touch_theme
+
+if TYPE_CHECKING:  # torch and transformers load only when themes are computed
+    from monitor.themes import ClusterParams, EvalReport
+    from monitor.themes.discover import Encoder
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+NEW, GROWING, SHRINKING, STEADY = "new", "growing", "shrinking", "steady"
+#: Examples shown per theme.
+EXAMPLES = 3
+#: Stored themes older than this (last seen) are not matched again: a theme that comes back
+#: after a month is reported as new.
+MATCH_LOOKBACK = timedelta(days=30)
+#: A theme grows (shrinks) when its count is this many times its baseline rate, or more
+#: (less), and differs from it by at least ``MIN_STEP`` mentions.
+GROWTH_FACTOR = 1.5
+MIN_STEP = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One post of a theme (raw text: escape it for where it goes)."""
+
+    source: str
+    author: str
+    text: str
+    url: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeLine:
+    """One theme of a period: size, share, change against the baseline, care KPIs."""
+
+    id: int
+    label: str
+    size: int
+    share: float
+    previous: int
+    change: str
+    complaints: int
+    response_rate: float | None
+    frt_median_min: float | None
+    examples: tuple[Example, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready (``monitor themes --json``)."""
+        return {
+            "id": self.id,
+            "label": self.label,
+            "size": self.size,
+            "share": self.share,
+            "previous": self.previous,
+            "change": self.change,
+            "complaints": self.complaints,
+            "response_rate": self.response_rate,
+            "frt_median_min": self.frt_median_min,
+            "examples": [
+                {
+                    "source": e.source,
+                    "author": e.author,
+                    "text": e.text,
+                    "url": e.url,
+                    "created_at": e.created_at,
+                }
+                for e in self.examples
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class ThemeReport:
+    """A brand's themes over ``start_day``..``end_day`` against the baseline days before."""
+
+    brand: str
+    start_day: date
+    end_day: date
+    baseline_days: int
+    total: int
+    other: int
+    themes: list[ThemeLine] = field(default_factory=list)
+
+    @property
+    def other_share(self) -> float | None:
+        """Share of the period's texts in no theme (``None`` with no text)."""
+        return None if self.total == 0 else self.other / self.total
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready (``monitor themes --json``)."""
+        return {
+            "brand": self.brand,
+            "start_day": self.start_day,
+            "end_day": self.end_day,
+            "baseline_days": self.baseline_days,
+            "total": self.total,
+            "other": self.other,
+            "other_share": self.other_share,
+            "themes": [t.to_dict() for t in self.themes],
+        }
+
+
+def get_encoder(settings: Settings) -> Encoder:
+    """The configured sentence encoder, loaded once per process (the loader caches it)."""
+    from monitor.themes import default_encoder_path, load_encoder
+
+    t = settings.config.themes
+    return load_encoder(
+        t.model or default_encoder_path(),
+        batch_size=t.batch_size,
+        max_length=t.max_length,
+        threads=t.threads,
+    )
+
+
+def cluster_params(settings: Settings) -> ClusterParams:
+    """The configured clustering parameters."""
+    from monitor.themes import ClusterParams
+
+    t = settings.config.themes
+    return ClusterParams(distance_threshold=t.distance_threshold, min_size=t.min_size)
+
+
+def compute_themes(
+    engine: Engine,
+    settings: Settings,
+    *,
+    brand: str,
+    end_day: date,
+    days: int,
+    baseline_days: int | None = None,
+    clock: Clock,
+    encoder: Encoder | None = None,
+) -> ThemeReport:
+    """Theme ``brand``'s complaints and negative mentions of the ``days`` local days ending
+    ``end_day``, store each one's theme for that period, and report them largest first.
+
+    The baseline is the ``baseline_days`` (default ``days``) before the period.
+    """
+    from monitor.themes import discover, match_themes
+
+    if days < 1:
+        raise ValueError(f"days must be >= 1, got {days}")
+    baseline = days if baseline_days is None else baseline_days
+    config = settings.brand(brand)
+    now = require_aware(clock(), "clock()")
+    profile = brand_profile(settings, config)
+    params = scoring_params(settings)
+    first = end_day - timedelta(days=days - 1)
+    base_first = first - timedelta(days=baseline)
+    start, end = day_bounds(first, end_day, config.zone)
+    with session_scope(engine) as session:
+        analysis = analyse_days(session, profile, params, base_first, end_day, now)
+    complaints = {c.key: c for c in analysis.complaints}
+    texts = sorted(
+        (
+            m
+            for m in analysis.view.inbound()
+            if analysis.start <= m.created_at < analysis.end
+            and (m.label == "negative" or m.key in complaints)
+            and m.text.strip()
+        ),
+        key=lambda m: (m.created_at, m.key),
+    )
+    current = [i for i, m in enumerate(texts) if start <= m.created_at < end]
+    found = None
+    if current:
+        found = discover(
+            [m.text for m in texts], encoder or get_encoder(settings), cluster_params(settings)
+        )
+    with session_scope(engine) as session:
+        ids: dict[int, int] = {}
+        if found is not None:
+            known = known_themes(session, config.name, end_day - MATCH_LOOKBACK)
+            labels = {k.id: k.label for k in known}
+            centroids = {k.id: _array(k.centroid) for k in known}
+            matched = match_themes(
+                found.centroids, centroids, min_similarity=settings.config.themes.match_similarity
+            )
+            in_period = {int(found.assignment[i]) for i in current} - {-1}
+            for cluster in sorted(in_period):
+                centroid = found.centroids[cluster].tolist()
+                if cluster in matched:
+                    ids[cluster] = matched[cluster]
+                    touch_theme(session, ids[cluster], centroid, end_day, now)
+                else:
+                    label = found.labels[cluster]
+                    ids[cluster] = add_theme(session, config.name, label, centroid, end_day, now)
+                    labels[ids[cluster]] = label
+        members = {
+            analysis.ids[texts[i].key]: ids.get(int(found.assignment[i])) if found else None
+            for i in current
+            if texts[i].key in analysis.ids
+        }
+        replace_period(session, config.name, first, end_day, members, now)
+    if found is None:
+        return ThemeReport(config.name, first, end_day, baseline, 0, 0)
+    lines = []
+    for cluster, theme_id in ids.items():
+        members_now = [texts[i] for i in current if found.assignment[i] == cluster]
+        before = sum(
+            1
+            for i, m in enumerate(texts)
+            if m.created_at < start and found.assignment[i] == cluster
+        )
+        theirs = [complaints[m.key] for m in members_now if m.key in complaints]
+        lines.append(
+            _line(theme_id, labels[theme_id], members_now, before, theirs, analysis, days,
+                  baseline, len(current), first, end_day, params)
+        )  # fmt: skip
+    lines.sort(key=lambda t: (-t.size, t.id))
+    other = sum(1 for i in current if found.assignment[i] == -1)
+    return ThemeReport(config.name, first, end_day, baseline, len(current), other, lines)
+
+
+def _array(values: Sequence[float]) -> np.ndarray:
+    return np.asarray(values, dtype=np.float64)
+
+
+def change_of(size: int, previous: int, days: int, baseline_days: int) -> str:
+    """new / growing / shrinking / steady: ``size`` against the baseline's rate per period."""
+    if previous == 0 or baseline_days == 0:
+        return NEW
+    expected = previous * days / baseline_days
+    if size >= GROWTH_FACTOR * expected and size - expected >= MIN_STEP:
+        return GROWING
+    if size * GROWTH_FACTOR <= expected and expected - size >= MIN_STEP:
+        return SHRINKING
+    return STEADY
+
+
+def _line(
+    theme_id: int,
+    label: str,
+    members: list[MentionFacts],
+    previous: int,
+    complaints: list[Complaint],
+    analysis: Analysis,
+    days: int,
+    baseline: int,
+    total: int,
+    first: date,
+    end_day: date,
+    params: ScoringParams,
+) -> ThemeLine:
+    """One theme's figures; response rate and FRT are the KPIs over its complaints."""
+    # The catalogue's own definitions, over this theme's complaints only.
+    row = kpis_from_view(analysis.view, complaints, params, first, end_day)[0]
+    return ThemeLine(
+        id=theme_id,
+        label=label,
+        size=len(members),
+        share=len(members) / total,
+        previous=previous,
+        change=change_of(len(members), previous, days, baseline),
+        complaints=len(complaints),
+        response_rate=row.response_rate,
+        frt_median_min=row.frt_median_min,
+        examples=_examples(members),
+    )
+
+
+def _examples(members: list[MentionFacts]) -> tuple[Example, ...]:
+    """The most negative distinct posts of a theme, newest first among equals."""
+    ranked = sorted(
+        members, key=lambda m: (-(m.negative_score or 0.0), -m.created_at.timestamp(), m.key)
+    )
+    out: list[Example] = []
+    seen: set[str] = set()
+    for m in ranked:
+        text = " ".join(m.text.split()).lower()
+        if text in seen:
+            continue
+        seen.add(text)
+        out.append(Example(m.source, m.author, m.text, m.url, m.created_at))
+        if len(out) == EXAMPLES:
+            break
+    return tuple(out)
+
+
+def themes_overview(
+    engine: Engine, settings: Settings, *, brand: str | None, days: int, clock: Clock
+) -> list[ThemeReport]:
+    """Each brand's (or one brand's) themes over its last ``days`` local days, up to now."""
+    from monitor.scoring import local_day
+
+    now = require_aware(clock(), "clock()")
+    brands = [settings.brand(brand)] if brand else list(settings.config.brands)
+    encoder = get_encoder(settings)
+    return [
+        compute_themes(
+            engine,
+            settings,
+            brand=b.name,
+            end_day=local_day(now, b.zone),
+            days=days,
+            clock=clock,
+            encoder=encoder,
+        )
+        for b in brands
+    ]
+
+
+def evaluate_themes(settings: Settings, path: Path) -> EvalReport:
+    """``monitor themes eval``: the configured encoder and clustering on a labeled file."""
+    from monitor.themes import evaluate_file
+
+    return evaluate_file(path, get_encoder(settings), cluster_params(settings))
