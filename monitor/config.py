@@ -153,6 +153,8 @@ class DigestConfig(_Strict):
 class ThemesConfig(_Strict):
     """Complaint themes: the sentence encoder, the clustering and the "new theme" alert."""
 
+    #: Off: no digest section and no "new theme" alert (``monitor themes`` still works).
+    enabled: bool = True
     #: A local model folder or hub name; empty: the pinned all-MiniLM-L6-v2 package.
     model: str = ""
     batch_size: int = Field(default=64, ge=1, le=4096)

@@ -29,6 +29,7 @@ from monitor.pipeline.delivery import (
 from monitor.pipeline.delivery import deliver as deliver_parcel
 from monitor.pipeline.kpis import KpiStatus, kpi_report
 from monitor.pipeline.score import unanswered
+from monitor.pipeline.themes import digest_themes
 from monitor.report import (
     Alert,
     DigestData,
@@ -38,6 +39,7 @@ from monitor.report import (
     Retry,
     SentimentCounts,
     ShareOfVoice,
+    ThemeItem,
     UnansweredItem,
     build_email,
     render_charts,
@@ -130,6 +132,17 @@ def build_digest(
         ),
         alerts=tuple(
             Alert(kind=a.kind, brand=a.brand, message=a.message, at=a.fired_at) for a in alerts
+        ),
+        themes=tuple(
+            ThemeItem(
+                label=t.label,
+                size=t.size,
+                share=t.share,
+                previous=t.previous,
+                change=t.change,
+                example=t.examples[0].text if t.examples else None,
+            )
+            for t in digest_themes(engine, settings, brand=brand.name, day=day, clock=clock)[:TOP_N]
         ),
     )
 

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from sqlalchemy.engine import Engine
 
-from monitor.config import Settings
+from monitor.config import BrandConfig, Settings
 from monitor.pipeline.facts import Analysis, analyse_days, brand_profile, scoring_params
-from monitor.scoring import day_bounds, kpis_from_view
+from monitor.scoring import Alert, day_bounds, kpis_from_view
 from monitor.scoring.complaints import Complaint
 from monitor.scoring.model import MentionFacts, ScoringParams, require_aware
 from monitor.storage.db import session_scope
@@ -333,3 +333,71 @@ def evaluate_themes(settings: Settings, path: Path) -> EvalReport:
     from monitor.themes import evaluate_file
 
     return evaluate_file(path, get_encoder(settings), cluster_params(settings))
+
+
+#: Days before the digest day (or today, for the alert) that a theme's change is measured on.
+BASELINE_DAYS = 7
+
+
+def digest_themes(
+    engine: Engine, settings: Settings, *, brand: str, day: date, clock: Clock
+) -> list[ThemeLine]:
+    """The themes of one local day against the 7 days before (the digest's section).
+
+    Empty when themes are turned off; when the encoder cannot load, the digest still goes
+    out without the section and the reason is logged.
+    """
+    if not settings.config.themes.enabled:
+        return []
+    try:
+        report = compute_themes(
+            engine, settings, brand=brand, end_day=day, days=1, baseline_days=BASELINE_DAYS,
+            clock=clock,
+        )  # fmt: skip
+    except OSError as err:
+        log.warning("themes left out of %s's digest: %s", brand, err)
+        return []
+    return report.themes
+
+
+#: The alert kind of a theme that appeared today.
+NEW_THEME = "new_theme"
+
+
+def new_theme_alerts(
+    engine: Engine, settings: Settings, brand: BrandConfig, now: datetime
+) -> list[Alert]:
+    """A "new theme" alert for each theme of today (brand-local, so far) with at least
+    ``themes.new_theme_min_complaints`` complaints and no mention in the 7 days before.
+
+    The key holds the theme id, so each theme fires once, however often this runs.
+    """
+    if not settings.config.themes.enabled:
+        return []
+    from monitor.scoring import local_day
+
+    try:
+        report = compute_themes(
+            engine, settings, brand=brand.name, end_day=local_day(now, brand.zone), days=1,
+            baseline_days=BASELINE_DAYS, clock=lambda: now,
+        )  # fmt: skip
+    except OSError as err:  # the other alerts still go out
+        log.warning("no new-theme alerts for %s: %s", brand.name, err)
+        return []
+    least = settings.config.themes.new_theme_min_complaints
+    return [
+        Alert(
+            alert_key=f"{NEW_THEME}:{brand.name}:{t.id}",
+            kind=NEW_THEME,
+            brand=brand.name,
+            at=now,
+            message=(
+                f'new complaint theme #{t.id} "{t.label}": {t.complaints} complaints today '
+                f"({t.size} negative mentions in all), none in the {BASELINE_DAYS} days before"
+            ),
+            url=t.examples[0].url if t.examples else None,
+            count=t.complaints,
+        )
+        for t in report.themes
+        if t.change == NEW and t.complaints >= least
+    ]

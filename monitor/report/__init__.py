@@ -15,6 +15,7 @@ from monitor.report.model import (
     Mention,
     SentimentCounts,
     ShareOfVoice,
+    ThemeItem,
     UnansweredItem,
 )
 from monitor.report.retry import DeliveryError, Retry
@@ -34,6 +35,7 @@ __all__ = [
     "SentimentCounts",
     "ShareOfVoice",
     "SmtpSettings",
+    "ThemeItem",
     "UnansweredItem",
     "alert_blocks",
     "build_alert_email",
