@@ -231,6 +231,13 @@ def compute_themes(
             if m.created_at < start and found.assignment[i] == cluster
         )
         theirs = [complaints[m.key] for m in members_now if m.key in complaints]
+        # the most typical posts: closest to the theme's centroid
+        closeness = {
+            texts[i].key: float(found.vectors[i] @ found.centroids[cluster])
+            for i in current
+            if found.assignment[i] == cluster
+        }
+        members_now.sort(key=lambda m: (-closeness[m.key], m.key))
         lines.append(
             _line(theme_id, labels[theme_id], members_now, before, theirs, analysis, days,
                   baseline, len(current), first, end_day, params)
@@ -288,13 +295,10 @@ def _line(
 
 
 def _examples(members: list[MentionFacts]) -> tuple[Example, ...]:
-    """The most negative distinct posts of a theme, newest first among equals."""
-    ranked = sorted(
-        members, key=lambda m: (-(m.negative_score or 0.0), -m.created_at.timestamp(), m.key)
-    )
+    """The first distinct posts of ``members`` (given most typical first)."""
     out: list[Example] = []
     seen: set[str] = set()
-    for m in ranked:
+    for m in members:
         text = " ".join(m.text.split()).lower()
         if text in seen:
             continue

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
@@ -21,7 +20,6 @@ STOP_WORDS = sorted(ENGLISH_STOP_WORDS | _NOISE)
 #: Words and phrases per label.
 LABEL_TERMS = 3
 _TOKEN = r"(?u)\b[^\W\d_][\w'-]*[^\W_]\b|\b[^\W\d_]\b"
-_SPACE = re.compile(r"\s+")
 
 
 def theme_labels(
@@ -70,11 +68,11 @@ def _pick(
         chosen: list[str] = []
         for i in ranked[: terms * 4]:
             term = str(vocabulary[i])
-            words = set(term.split())
-            if words <= {w for c in chosen for w in c.split()}:
-                continue  # "charged twice" already says "charged"
+            words = _stems(term)
+            if words <= {w for c in chosen for w in _stems(c)}:
+                continue  # "charged twice" already says "charged"; "bag" says "bags"
             # a phrase replaces the single words it contains
-            chosen = [c for c in chosen if not set(c.split()) <= words]
+            chosen = [c for c in chosen if not _stems(c) <= words]
             chosen.append(term)
             if len(chosen) == terms:
                 break
@@ -82,11 +80,7 @@ def _pick(
     return labels
 
 
-def label_of(labels: Mapping[int, str], theme: int) -> str:
-    """The label of ``theme``, "other" for outliers."""
-    return "other" if theme < 0 else labels.get(theme, f"theme {theme}")
-
-
-def fold_space(text: str) -> str:
-    """One line of text (labels are shown in tables and subjects)."""
-    return _SPACE.sub(" ", text).strip()
+def _stems(term: str) -> set[str]:
+    """The words of ``term`` with a plural "s" dropped (so "bags" repeats "bag")."""
+    return {w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+            for w in term.split()}  # fmt: skip

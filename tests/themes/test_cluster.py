@@ -26,7 +26,7 @@ def _groups(sizes: list[int], outliers: int, seed: int = 7) -> tuple[np.ndarray,
 
 
 def test_finds_k_and_keeps_outliers_out() -> None:
-    vectors, gold = _groups([12, 9, 6], outliers=4)
+    vectors, _ = _groups([12, 9, 6], outliers=4)
     labels = cluster_vectors(vectors, distance_threshold=0.45, min_size=3, refine_rounds=10)
     # themes numbered from the largest; each gold group is exactly one theme
     assert [int(v) for v in labels[:27]] == [0] * 12 + [1] * 9 + [2] * 6
