@@ -5,7 +5,8 @@ themed exactly as the product does it (``monitor.themes.discover``: the configur
 encoder, length-sorted batches, no grad, torch threads = 2; average-linkage cut, k-means
 refinement, c-TF-IDF labels). Prints the seconds for loading, embedding, clustering and
 labeling, the total (embedding included) against the 60 s target, texts/second, the CPU
-seconds used (all threads), and the themes found. ``--eval FILE`` also scores a labeled file (NMI/ARI as ``monitor themes eval``).
+seconds used (all threads), and the themes found. ``--eval FILE`` also scores a labeled
+file (NMI/ARI as ``monitor themes eval``).
 
     .venv/bin/python scripts/bench_themes.py [--n 10000] [--eval ../shared/data/banking77/test.tsv]
 """
