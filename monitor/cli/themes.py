@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from monitor.cli.common import (
     ConfigOpt,
@@ -92,9 +93,17 @@ def _print_report(report: ThemeReport) -> None:
             str(line.complaints),
             MISSING if line.response_rate is None else f"{100 * line.response_rate:.0f}%",
             MISSING if line.frt_median_min is None else format_minutes(line.frt_median_min),
-            data_text("\n".join(f"- {excerpt(e.text, EXAMPLE_CHARS)}" for e in line.examples)),
+            # one escaped line per example (data_text would show a joining newline as "\n")
+            Text("\n").join(
+                data_text(f"- {excerpt(e.text, EXAMPLE_CHARS)}") for e in line.examples
+            ),
         )
     console.print(table)
+
+
+def _examples(line: ThemeLine) -> Text:
+    """One escaped line per example (data_text would show a joining newline as "\\n")."""
+    return Text("\n").join(data_text(f"- {excerpt(e.text, EXAMPLE_CHARS)}") for e in line.examples)
 
 
 def _change(line: ThemeLine) -> str:

@@ -193,7 +193,10 @@ def compute_themes(
     found = None
     if current:
         found = discover(
-            [m.text for m in texts], encoder or get_encoder(settings), cluster_params(settings)
+            [m.text for m in texts],
+            encoder or get_encoder(settings),
+            cluster_params(settings),
+            ignore=[profile.name, *profile.competitors, *_handles(settings, config.name)],
         )
     with session_scope(engine) as session:
         ids: dict[int, int] = {}
@@ -245,6 +248,16 @@ def compute_themes(
     lines.sort(key=lambda t: (-t.size, t.id))
     other = sum(1 for i in current if found.assignment[i] == -1)
     return ThemeReport(config.name, first, end_day, baseline, len(current), other, lines)
+
+
+def _handles(settings: Settings, brand: str) -> list[str]:
+    """The brand's own accounts on every source (they open most complaints: "@united ...")."""
+    out: list[str] = []
+    for targets in settings.targets.values():
+        for target in targets:
+            if target.brand == brand:
+                out.extend(target.accounts)
+    return out
 
 
 def _array(values: Sequence[float]) -> np.ndarray:

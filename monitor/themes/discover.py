@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -47,8 +47,12 @@ class Discovery:
         return sorted(self.labels)
 
 
-def discover(texts: Sequence[str], encoder: Encoder, params: ClusterParams) -> Discovery:
-    """Group ``texts`` into themes with readable labels; outliers go to "other"."""
+def discover(
+    texts: Sequence[str], encoder: Encoder, params: ClusterParams, ignore: Iterable[str] = ()
+) -> Discovery:
+    """Group ``texts`` into themes with readable labels; outliers go to "other".
+
+    Words in ``ignore`` (the brand's name and handles) stay out of the labels."""
     vectors = encoder.encode(list(texts))
     assignment = cluster_vectors(
         vectors,
@@ -59,6 +63,6 @@ def discover(texts: Sequence[str], encoder: Encoder, params: ClusterParams) -> D
     return Discovery(
         assignment=assignment,
         vectors=vectors,
-        labels=theme_labels(texts, assignment.tolist()),
+        labels=theme_labels(texts, assignment.tolist(), ignore=ignore),
         centroids=centroids_of(vectors, assignment),
     )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
@@ -23,7 +24,11 @@ _TOKEN = r"(?u)\b[^\W\d_][\w'-]*[^\W_]\b|\b[^\W\d_]\b"
 
 
 def theme_labels(
-    texts: Sequence[str], assignment: Sequence[int], *, terms: int = LABEL_TERMS
+    texts: Sequence[str],
+    assignment: Sequence[int],
+    *,
+    terms: int = LABEL_TERMS,
+    ignore: Iterable[str] = (),
 ) -> dict[int, str]:
     """``{theme: "refund · charged twice"}`` for every theme >= 0 in ``assignment``.
 
@@ -31,6 +36,7 @@ def theme_labels(
     theme times log(1 + mean words per theme / its frequency over all themes), so words every
     theme uses (the brand's name, "flight") sink and the theme's own words rise. Texts in
     "other" (-1) count as one more document, so what is common there is not distinctive.
+    Words in ``ignore`` (the brand's name and handles) never appear in a label.
     """
     if len(texts) != len(assignment):
         raise ValueError(f"{len(texts)} texts but {len(assignment)} assignments")
@@ -43,7 +49,10 @@ def theme_labels(
     order = [*themes, *(t for t in groups if t < 0)]
     documents = [" ".join(groups[t]) for t in order]
     vectorizer = CountVectorizer(
-        ngram_range=(1, 2), stop_words=STOP_WORDS, token_pattern=_TOKEN, lowercase=False
+        ngram_range=(1, 2),
+        stop_words=sorted({*STOP_WORDS, *_words(ignore)}),
+        token_pattern=_TOKEN,
+        lowercase=False,
     )
     try:
         counts = vectorizer.fit_transform(documents).toarray().astype(np.float64)
@@ -78,6 +87,17 @@ def _pick(
                 break
         labels[theme] = " · ".join(chosen) if chosen else f"theme {theme}"
     return labels
+
+
+def _words(names: Iterable[str]) -> set[str]:
+    """Lower-case words of names and handles, joined and split ("United Airlines", "@united")."""
+    out: set[str] = set()
+    for name in names:
+        parts = re.findall(r"[^\W_]+", name.lower())
+        out.update(parts)
+        if parts:
+            out.add("".join(parts))
+    return out
 
 
 def _stems(term: str) -> set[str]:

@@ -34,3 +34,12 @@ def test_other_gets_no_label_and_stop_words_only_fall_back() -> None:
 def test_lengths_must_agree() -> None:
     with pytest.raises(ValueError, match="2 texts but 1"):
         theme_labels(["a", "b"], [0])
+
+
+def test_brand_names_and_handles_never_label_a_theme() -> None:
+    texts = ["United Airlines lost my bag", "unitedairlines lost bag again", "@united lost bag",
+             "@united seat broken", "united airlines seat broken", "seat broken on united"]  # fmt: skip
+    labels = theme_labels(texts, [0, 0, 0, 1, 1, 1], ignore=["United Airlines", "@united"])
+    words = " ".join(labels.values())
+    assert "united" not in words and "airlines" not in words and "unitedairlines" not in words
+    assert "lost" in labels[0] and "broken" in labels[1]
