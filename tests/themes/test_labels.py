@@ -37,8 +37,14 @@ def test_lengths_must_agree() -> None:
 
 
 def test_brand_names_and_handles_never_label_a_theme() -> None:
-    texts = ["United Airlines lost my bag", "unitedairlines lost bag again", "@united lost bag",
-             "@united seat broken", "united airlines seat broken", "seat broken on united"]  # fmt: skip
+    texts = [
+        "United Airlines lost my bag",
+        "unitedairlines lost bag again",
+        "@united lost bag",
+        "@united seat broken",
+        "united airlines seat broken",
+        "seat broken on united",
+    ]
     labels = theme_labels(texts, [0, 0, 0, 1, 1, 1], ignore=["United Airlines", "@united"])
     words = " ".join(labels.values())
     assert "united" not in words and "airlines" not in words and "unitedairlines" not in words
