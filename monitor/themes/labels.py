@@ -59,6 +59,12 @@ def theme_labels(
     except ValueError:  # nothing but stop words anywhere
         return {t: f"theme {t}" for t in themes}
     vocabulary = vectorizer.get_feature_names_out()
+    # hashtags glue the brand to other words (#UnitedAirlines): no term starting with it
+    names = tuple(w for w in _words(ignore) if len(w) >= 4)
+    if names:
+        for i, term in enumerate(vocabulary):
+            if any(w.startswith(names) for w in str(term).split()):
+                counts[:, i] = 0.0
     return _pick(counts, vocabulary, themes, terms)
 
 
