@@ -38,9 +38,9 @@ def main() -> None:
 
     import torch
 
-    from monitor.themes import ClusterParams, default_encoder_path, load_encoder
     from monitor.themes.cluster import centroids_of, cluster_vectors
-    from monitor.themes.discover import REFINE_ROUNDS
+    from monitor.themes.discover import REFINE_ROUNDS, ClusterParams
+    from monitor.themes.encoders import default_encoder_path, load_encoder
     from monitor.themes.evaluate import evaluate_file, read_themes_tsv
     from monitor.themes.labels import theme_labels
 

@@ -118,7 +118,7 @@ def themes_eval(
     as_json: JsonOpt = False,
 ) -> None:
     """Theme a labeled file without reading its labels; print NMI, ARI, themes, other, speed."""
-    from monitor.themes import LabeledThemesError
+    from monitor.themes.evaluate import LabeledThemesError
 
     app = context(config, db)
     if not file.is_file():

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,111 +24,30 @@ from monitor.scoring.complaints import Complaint
 from monitor.scoring.model import MentionFacts, ScoringParams, require_aware
 from monitor.storage.db import session_scope
 from monitor.storage.themes import add_theme, known_themes, replace_period, touch_theme
+from monitor.themes.report import (
+    EXAMPLES,
+    NEW,
+    Example,
+    ThemeLine,
+    ThemeReport,
+    change_of,
+)
 
 if TYPE_CHECKING:  # torch and transformers load only when themes are computed
-    from monitor.themes import ClusterParams, EvalReport
-    from monitor.themes.discover import Encoder
+    from monitor.themes.discover import ClusterParams, Encoder
+    from monitor.themes.evaluate import EvalReport
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
-NEW, GROWING, SHRINKING, STEADY = "new", "growing", "shrinking", "steady"
-#: Examples shown per theme.
-EXAMPLES = 3
 #: Stored themes older than this (last seen) are not matched again: a theme that comes back
 #: after a month is reported as new.
 MATCH_LOOKBACK = timedelta(days=30)
-#: A theme grows (shrinks) when its count is this many times its baseline rate, or more
-#: (less), and differs from it by at least ``MIN_STEP`` mentions.
-GROWTH_FACTOR = 1.5
-MIN_STEP = 2
-
-
-@dataclass(frozen=True, slots=True)
-class Example:
-    """One post of a theme (raw text: escape it for where it goes)."""
-
-    source: str
-    author: str
-    text: str
-    url: str | None
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class ThemeLine:
-    """One theme of a period: size, share, change against the baseline, care KPIs."""
-
-    id: int
-    label: str
-    size: int
-    share: float
-    previous: int
-    change: str
-    complaints: int
-    response_rate: float | None
-    frt_median_min: float | None
-    examples: tuple[Example, ...] = ()
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready (``monitor themes --json``)."""
-        return {
-            "id": self.id,
-            "label": self.label,
-            "size": self.size,
-            "share": self.share,
-            "previous": self.previous,
-            "change": self.change,
-            "complaints": self.complaints,
-            "response_rate": self.response_rate,
-            "frt_median_min": self.frt_median_min,
-            "examples": [
-                {
-                    "source": e.source,
-                    "author": e.author,
-                    "text": e.text,
-                    "url": e.url,
-                    "created_at": e.created_at,
-                }
-                for e in self.examples
-            ],
-        }
-
-
-@dataclass(frozen=True)
-class ThemeReport:
-    """A brand's themes over ``start_day``..``end_day`` against the baseline days before."""
-
-    brand: str
-    start_day: date
-    end_day: date
-    baseline_days: int
-    total: int
-    other: int
-    themes: list[ThemeLine] = field(default_factory=list)
-
-    @property
-    def other_share(self) -> float | None:
-        """Share of the period's texts in no theme (``None`` with no text)."""
-        return None if self.total == 0 else self.other / self.total
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready (``monitor themes --json``)."""
-        return {
-            "brand": self.brand,
-            "start_day": self.start_day,
-            "end_day": self.end_day,
-            "baseline_days": self.baseline_days,
-            "total": self.total,
-            "other": self.other,
-            "other_share": self.other_share,
-            "themes": [t.to_dict() for t in self.themes],
-        }
 
 
 def get_encoder(settings: Settings) -> Encoder:
     """The configured sentence encoder, loaded once per process (the loader caches it)."""
-    from monitor.themes import default_encoder_path, load_encoder
+    from monitor.themes.encoders import default_encoder_path, load_encoder
 
     t = settings.config.themes
     return load_encoder(
@@ -142,7 +60,7 @@ def get_encoder(settings: Settings) -> Encoder:
 
 def cluster_params(settings: Settings) -> ClusterParams:
     """The configured clustering parameters."""
-    from monitor.themes import ClusterParams
+    from monitor.themes.discover import ClusterParams
 
     t = settings.config.themes
     return ClusterParams(distance_threshold=t.distance_threshold, min_size=t.min_size)
@@ -164,7 +82,8 @@ def compute_themes(
 
     The baseline is the ``baseline_days`` (default ``days``) before the period.
     """
-    from monitor.themes import discover, match_themes
+    from monitor.themes.discover import discover
+    from monitor.themes.match import match_themes
 
     if days < 1:
         raise ValueError(f"days must be >= 1, got {days}")
@@ -264,18 +183,6 @@ def _array(values: Sequence[float]) -> np.ndarray:
     return np.asarray(values, dtype=np.float64)
 
 
-def change_of(size: int, previous: int, days: int, baseline_days: int) -> str:
-    """new / growing / shrinking / steady: ``size`` against the baseline's rate per period."""
-    if previous == 0 or baseline_days == 0:
-        return NEW
-    expected = previous * days / baseline_days
-    if size >= GROWTH_FACTOR * expected and size - expected >= MIN_STEP:
-        return GROWING
-    if size * GROWTH_FACTOR <= expected and expected - size >= MIN_STEP:
-        return SHRINKING
-    return STEADY
-
-
 def _line(
     theme_id: int,
     label: str,
@@ -347,7 +254,7 @@ def themes_overview(
 
 def evaluate_themes(settings: Settings, path: Path) -> EvalReport:
     """``monitor themes eval``: the configured encoder and clustering on a labeled file."""
-    from monitor.themes import evaluate_file
+    from monitor.themes.evaluate import evaluate_file
 
     return evaluate_file(path, get_encoder(settings), cluster_params(settings))
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from monitor.themes import OTHER, centroids_of, cluster_vectors, match_themes
+from monitor.themes.cluster import OTHER, centroids_of, cluster_vectors
+from monitor.themes.match import match_themes
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:

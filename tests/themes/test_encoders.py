@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from monitor.classify.loader import bundled_model_path
-from monitor.themes import default_encoder_path, load_encoder
+from monitor.themes.encoders import default_encoder_path, load_encoder
 
 
 def test_base_encoder_groups_by_meaning() -> None:

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.themes import LabeledThemesError
-from monitor.themes.evaluate import read_themes_tsv
+from monitor.themes.evaluate import LabeledThemesError, read_themes_tsv
 
 
 def test_header_is_skipped_and_blank_lines_ignored(tmp_path: Path) -> None:

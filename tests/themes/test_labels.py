@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.themes import theme_labels
+from monitor.themes.labels import theme_labels
 
 
 def test_labels_are_the_distinctive_words_and_phrases() -> None:
