@@ -23,6 +23,7 @@ from monitor.scoring import Alert, day_bounds, kpis_from_view
 from monitor.scoring.complaints import Complaint
 from monitor.scoring.model import MentionFacts, ScoringParams, require_aware
 from monitor.storage.db import session_scope
+from monitor.storage.locks import database_lock
 from monitor.storage.themes import add_theme, known_themes, replace_period, touch_theme
 from monitor.themes.report import (
     EXAMPLES,
@@ -40,6 +41,8 @@ if TYPE_CHECKING:  # torch and transformers load only when themes are computed
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
+#: The lock that lets one run match and store themes at a time.
+THEMES_LOCK = "themes"
 #: Stored themes older than this (last seen) are not matched again: a theme that comes back
 #: after a month is reported as new.
 MATCH_LOOKBACK = timedelta(days=30)
@@ -117,7 +120,8 @@ def compute_themes(
             cluster_params(settings),
             ignore=[profile.name, *profile.competitors, *_handles(settings, config.name)],
         )
-    with session_scope(engine) as session:
+    # one writer at a time: two runs at once would both create a theme for a new cluster
+    with database_lock(engine, THEMES_LOCK, wait=True), session_scope(engine) as session:
         ids: dict[int, int] = {}
         if found is not None:
             known = known_themes(session, config.name, end_day - MATCH_LOOKBACK)
