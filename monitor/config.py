@@ -185,6 +185,27 @@ class DigestConfig(_Strict):
         return value
 
 
+class ThemesConfig(_Strict):
+    """Complaint themes: the sentence encoder, the clustering and the "new theme" alert."""
+
+    #: Off: no digest section and no "new theme" alert (``monitor themes`` still works).
+    enabled: bool = True
+    #: A local model folder or hub name; empty: the pinned all-MiniLM-L6-v2 package.
+    model: str = ""
+    batch_size: int = Field(default=64, ge=1, le=4096)
+    max_length: int = Field(default=128, ge=8, le=512)
+    threads: int | None = Field(default=2, ge=1, le=1024)
+    #: Cosine distance under which texts join one theme (average linkage; tuned on banking77).
+    distance_threshold: float = Field(default=0.45, gt=0, lt=2)
+    #: A cluster smaller than this goes to "other".
+    min_size: int = Field(default=5, ge=2, le=1000)
+    #: Centroid cosine similarity at which a cluster continues an earlier theme.
+    match_similarity: float = Field(default=0.8, gt=0, le=1)
+    #: The "new theme" alert: a theme with at least this many complaints today that had none
+    #: in the previous 7 days.
+    new_theme_min_complaints: int = Field(default=5, ge=1, le=1_000_000)
+
+
 class EmailConfig(_Strict):
     """SMTP delivery; the password comes from the environment."""
 
@@ -232,6 +253,7 @@ class MonitorConfig(_Strict):
     nps: NpsConfig = Field(default_factory=NpsConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     digest: DigestConfig = Field(default_factory=DigestConfig)
+    themes: ThemesConfig = Field(default_factory=ThemesConfig)
     email: EmailConfig = Field(default_factory=EmailConfig)
     slack: SlackConfig = Field(default_factory=SlackConfig)
     daemon: DaemonConfig = Field(default_factory=DaemonConfig)

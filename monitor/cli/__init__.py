@@ -8,7 +8,18 @@ from typing import Annotated
 
 import typer
 
-from monitor.cli import alerts, data, digest, queries, run, scoring, sentiment, sources, triage
+from monitor.cli import (
+    alerts,
+    data,
+    digest,
+    queries,
+    run,
+    scoring,
+    sentiment,
+    sources,
+    themes,
+    triage,
+)
 from monitor.cli.boundary import BoundaryGroup
 from monitor.escape import install_log_escaping
 
@@ -61,6 +72,7 @@ triage.register(app)
 digest.register(app)
 sources.register(app)
 alerts.register(app)
+themes.register(app)
 
 
 def main() -> None:

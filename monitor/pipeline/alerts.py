@@ -33,6 +33,7 @@ from monitor.pipeline.delivery import (
 )
 from monitor.pipeline.facts import brand_profile, load_negatives, scoring_params
 from monitor.pipeline.score import open_complaints
+from monitor.pipeline.themes import new_theme_alerts
 from monitor.report import Alert as AlertMessage
 from monitor.report import Retry, build_alert_email
 from monitor.scoring import NEGATIVE_SPIKE, Alert, overdue_alerts_from, spike_alert
@@ -63,7 +64,7 @@ DEFAULT_RETRY = Retry(attempts=2, first_delay_s=2.0)
 def check_and_send_alerts(
     engine: Engine, settings: Settings, *, clock: Clock, retry: Retry | None = None
 ) -> list[Alert]:
-    """Fire the alerts due now (negative spikes, overdue complaints) and deliver them.
+    """Fire the alerts due now (negative spikes, overdue complaints, new themes), deliver them.
 
     Returns the alerts this call fired; alerts already stored (by an earlier check or
     another worker) are not fired again. Undelivered alerts of earlier checks are retried.
@@ -104,6 +105,7 @@ def due_alerts(
         alerts.append(spike)
     complaints = open_complaints(engine, settings, brand=config.name, now=now)
     alerts.extend(overdue_alerts_from(complaints, params, now, now - OVERDUE_LOOKBACK))
+    alerts.extend(new_theme_alerts(engine, settings, config, now))
     return alerts
 
 

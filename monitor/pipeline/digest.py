@@ -28,6 +28,7 @@ from monitor.pipeline.delivery import (
 )
 from monitor.pipeline.delivery import deliver as deliver_parcel
 from monitor.pipeline.kpis import KpiStatus, kpi_report
+from monitor.pipeline.themes import digest_themes
 from monitor.pipeline.triage import QueueFilter, queue
 from monitor.report import (
     Alert,
@@ -38,6 +39,7 @@ from monitor.report import (
     Retry,
     SentimentCounts,
     ShareOfVoice,
+    ThemeItem,
     UnansweredItem,
     build_email,
     render_charts,
@@ -97,7 +99,9 @@ def build_digest(
     own = any(b.name == brand.name for b in settings.config.brands)
     # the same queue and priority as `monitor unanswered`, items awaiting our reply first;
     # a competitor (settings.view) has no queue of its own: the team answers only its brands
-    waiting = queue(engine, settings, clock=clock, where=QueueFilter(brand=brand.name)) if own else []
+    waiting = (
+        queue(engine, settings, clock=clock, where=QueueFilter(brand=brand.name)) if own else []
+    )
     waiting.sort(key=lambda q: q.state != AWAITING_REPLY)  # stable: priority order kept
     top = waiting[:TOP_N]
     with session_scope(engine) as session:
@@ -138,6 +142,17 @@ def build_digest(
         ),
         alerts=tuple(
             Alert(kind=a.kind, brand=a.brand, message=a.message, at=a.fired_at) for a in alerts
+        ),
+        themes=tuple(
+            ThemeItem(
+                label=t.label,
+                size=t.size,
+                share=t.share,
+                previous=t.previous,
+                change=t.change,
+                example=t.examples[0].text if t.examples else None,
+            )
+            for t in digest_themes(engine, settings, brand=brand.name, day=day, clock=clock)[:TOP_N]
         ),
     )
 

@@ -193,6 +193,8 @@ def _refresh(engine: Engine, settings: Settings, posts: list[Post], clock: Clock
     with session_scope(engine) as session:
         ids = ids_by_keys(session, [(p.source, p.external_id) for p in posts])
     return refresh_items(engine, settings, clock=clock, mention_ids=ids.values())
+
+
 def no_accounts_warning(source: str, brand: str) -> str:
     """Why a brand's posts on ``source`` never become complaints: no handles to be addressed."""
     return (

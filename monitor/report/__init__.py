@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         Mention,
         SentimentCounts,
         ShareOfVoice,
+        ThemeItem,
         UnansweredItem,
     )
     from monitor.report.retry import DeliveryError, Retry
@@ -41,6 +42,7 @@ _WHERE: dict[str, str] = {
     "SentimentCounts": "monitor.report.model",
     "ShareOfVoice": "monitor.report.model",
     "SmtpSettings": "monitor.report.smtp",
+    "ThemeItem": "monitor.report.model",
     "UnansweredItem": "monitor.report.model",
     "alert_blocks": "monitor.report.slack",
     "build_alert_email": "monitor.report.mail",
@@ -76,6 +78,7 @@ __all__ = [
     "SentimentCounts",
     "ShareOfVoice",
     "SmtpSettings",
+    "ThemeItem",
     "UnansweredItem",
     "alert_blocks",
     "build_alert_email",

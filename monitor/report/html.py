@@ -17,6 +17,7 @@ from monitor.report.views import (
     kpi_row,
     mention_row,
     targets_summary,
+    theme_row,
     unanswered_row,
     voice_rows,
 )
@@ -52,6 +53,7 @@ def digest_context(digest: DigestData, image_src: Mapping[str, str]) -> dict[str
         "change_colours": _CHANGE_COLOURS,
         "charts": charts,
         "unanswered": [unanswered_row(i) for i in digest.top_unanswered],
+        "themes": [theme_row(t) for t in digest.themes],
         "most_negative": [mention_row(m, tz) for m in digest.most_negative],
         "most_positive": [mention_row(m, tz) for m in digest.most_positive],
         "voice": voice_rows(digest),

@@ -164,6 +164,22 @@ class Alert:
 
 
 @dataclass(frozen=True, slots=True)
+class ThemeItem:
+    """One complaint theme of the digest day: its size, change and one example post.
+
+    ``change`` is new / growing / shrinking / steady against the 7 days before;
+    ``previous`` the theme's mentions in those 7 days.
+    """
+
+    label: str
+    size: int
+    share: float
+    previous: int
+    change: str
+    example: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class DigestData:
     """Everything one brand's daily digest shows; ``day`` is a calendar day in ``timezone``."""
 
@@ -178,6 +194,7 @@ class DigestData:
     most_positive: Sequence[Mention] = ()
     share_of_voice: ShareOfVoice | None = None
     alerts: Sequence[Alert] = ()
+    themes: Sequence[ThemeItem] = ()
 
     def __post_init__(self) -> None:
         if not self.brand:

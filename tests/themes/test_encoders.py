@@ -1,0 +1,43 @@
+"""The sentence encoder: the pinned base weights, a local folder, or a clear error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from monitor.classify.loader import bundled_model_path
+from monitor.themes.encoders import default_encoder_path, load_encoder
+
+
+def test_base_encoder_groups_by_meaning() -> None:
+    encoder = load_encoder(default_encoder_path(), batch_size=2, threads=2)
+    texts = [
+        "you charged my card twice, I want my money back",
+        "the app keeps crashing when I open it",
+        "double charge on my credit card, refund me",
+        "",
+    ]
+    vectors = encoder.encode(texts)
+    assert vectors.shape == (4, 384) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors[:3], axis=1), 1.0, atol=1e-5)
+    # batches run sorted by length, yet rows come back in input order
+    alone = encoder.encode([texts[2]])
+    assert np.allclose(alone[0], vectors[2], atol=1e-4)
+    similarity = vectors[:3] @ vectors[:3].T
+    assert similarity[0, 2] > similarity[0, 1] + 0.2
+    assert encoder.encode([]).shape == (0, 384)
+
+
+def test_a_local_folder_loads_too() -> None:
+    # the classifier's folder holds a sequence-classification model; its encoder loads alone
+    encoder = load_encoder(str(bundled_model_path()), threads=2)
+    assert encoder.encode(["my bag is lost"]).shape == (1, 384)
+
+
+def test_missing_model_is_an_os_error_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(OSError, match="cannot load sentence encoder"):
+        load_encoder(str(tmp_path / "nothing-here"))
+    with pytest.raises(ValueError, match="threads"):
+        load_encoder(default_encoder_path(), threads=0)
