@@ -139,7 +139,7 @@ def _load(model: str, batch_size: int, max_length: int, quantize: bool) -> Sente
 def _quantized(net: torch.nn.Module) -> torch.nn.Module:
     """``net`` with its feed-forward Linear layers as int8 dynamic-quantized layers."""
     # Only the feed-forward layers (two thirds of the Linear compute): quantizing the
-    # attention projections too cost more NMI on banking77 for little more speed.
+    # attention projections too was no faster in our measurements (docs/themes.md).
     names = {
         name
         for name, module in net.named_modules()
