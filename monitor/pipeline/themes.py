@@ -58,6 +58,7 @@ def get_encoder(settings: Settings) -> Encoder:
         batch_size=t.batch_size,
         max_length=t.max_length,
         threads=t.threads,
+        quantize=t.quantize,
     )
 
 

@@ -11,8 +11,8 @@ import numpy as np
 from monitor.themes.cluster import centroids_of, cluster_vectors
 from monitor.themes.labels import theme_labels
 
-#: k-means steps after the agglomerative cut (measured on banking77 train, docs/themes.md).
-REFINE_ROUNDS = 10
+#: k-means steps, at most, after the agglomerative cut (banking77 train, docs/themes.md).
+REFINE_ROUNDS = 40
 
 
 class Encoder(Protocol):

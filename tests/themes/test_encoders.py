@@ -30,6 +30,25 @@ def test_base_encoder_groups_by_meaning() -> None:
     assert encoder.encode([]).shape == (0, 384)
 
 
+def test_quantized_encoder_is_int8_and_close_to_float32() -> None:
+    import torch
+
+    texts = ["you charged my card twice, I want my money back", "the app keeps crashing"]
+    exact = load_encoder(default_encoder_path(), threads=2).encode(texts)
+    encoder = load_encoder(default_encoder_path(), threads=2, quantize=True)
+    kinds = {type(m).__name__ for m in encoder.model.modules()}
+    # the feed-forward layers are int8; the attention projections stay float32 Linear
+    assert "Linear" in kinds and any(
+        "quantized" in type(m).__module__ for m in encoder.model.modules()
+    )
+    assert not isinstance(encoder.model.encoder.layer[0].intermediate.dense, torch.nn.Linear)
+    assert isinstance(encoder.model.encoder.layer[0].attention.self.query, torch.nn.Linear)
+    vectors = encoder.encode(texts)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    # each vector stays close to its float32 twice (measured: cosine ~0.95)
+    assert float((vectors * exact).sum(axis=1).min()) > 0.9
+
+
 def test_a_local_folder_loads_too() -> None:
     # the classifier's folder holds a sequence-classification model; its encoder loads alone
     encoder = load_encoder(str(bundled_model_path()), threads=2)
