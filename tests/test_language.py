@@ -99,5 +99,5 @@ def test_hand_written_short_texts_are_never_taken_for_english() -> None:
 def test_no_post_of_the_bundled_english_sample_would_be_skipped_even_without_tags() -> None:
     texts = [json.loads(line)["text"] for line in SAMPLE.read_text(encoding="utf-8").splitlines()]
     skipped = [t for t in texts if unsupported_reason(post_language(None, t), ("en",))]
-    assert len(texts) > 4000
+    assert len(texts) > 2000  # the whole bundled sample (2,827 synthetic posts)
     assert skipped == []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -20,8 +20,11 @@ from monitor.cli.common import (
     print_json,
     say,
 )
-from monitor.pipeline.themes import ThemeLine, ThemeReport, evaluate_themes, themes_overview
 from monitor.report.formatting import MISSING, excerpt, format_minutes
+
+if TYPE_CHECKING:
+    from monitor.pipeline.themes import ThemeLine, ThemeReport
+# the pipeline (storage, pydantic) is imported in the commands that use it: a fast --help
 
 themes_app = typer.Typer(
     help="Complaint themes: what people complain about, and what is new or growing.",
@@ -51,6 +54,8 @@ def themes(
     """The period's complaints and negative mentions grouped into themes, largest first."""
     if ctx.invoked_subcommand is not None:
         return
+    from monitor.pipeline.themes import themes_overview
+
     app = context(config, db)
     reports = themes_overview(
         app.engine, app.settings, brand=brand, days=days, clock=lambda: app.now()
@@ -118,6 +123,7 @@ def themes_eval(
     as_json: JsonOpt = False,
 ) -> None:
     """Theme a labeled file without reading its labels; print NMI, ARI, themes, other, speed."""
+    from monitor.pipeline.themes import evaluate_themes
     from monitor.themes.evaluate import LabeledThemesError
 
     app = context(config, db)

@@ -152,7 +152,12 @@ def build_digest(
                 change=t.change,
                 example=t.examples[0].text if t.examples else None,
             )
-            for t in digest_themes(engine, settings, brand=brand.name, day=day, clock=clock)[:TOP_N]
+            # themes are the team's own brands' (a competitor's digest has none, like its queue)
+            for t in (
+                digest_themes(engine, settings, brand=brand.name, day=day, clock=clock)
+                if own
+                else []
+            )[:TOP_N]
         ),
     )
 

@@ -40,6 +40,7 @@ def test_eval_bad_file_is_a_usage_error_naming_the_line(cli: Cli, tmp_path: Path
 
 
 def test_themes_on_an_empty_database(cli: Cli) -> None:
+    assert cli("init").returncode == 0  # only init, collect, import and run create one
     result = cli("themes", "--json", "--days", "3")
     assert result.returncode == 0, result.stderr
     [doc] = json.loads(result.stdout)
