@@ -65,8 +65,31 @@ def _identifier() -> Any:
 #: a text English whatever the character model says ("how do I descale the Aurora espresso
 #: machine" reads as Italian to it: brand and product names outweigh the rest).
 _ENGLISH_WORDS = frozenset(
-    "the and you your my how what where why when this that with not can does did have "
-    "please thanks could would should".split()
+    [
+        "the",
+        "and",
+        "you",
+        "your",
+        "my",
+        "how",
+        "what",
+        "where",
+        "why",
+        "when",
+        "this",
+        "that",
+        "with",
+        "not",
+        "can",
+        "does",
+        "did",
+        "have",
+        "please",
+        "thanks",
+        "could",
+        "would",
+        "should",
+    ]
 )
 
 
