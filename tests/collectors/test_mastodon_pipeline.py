@@ -68,7 +68,7 @@ def _check(tmp_path: Path, base_url: str, token: str) -> subprocess.CompletedPro
             "mastodon": {
                 "enabled": True,
                 "max_retries": 0,
-                "timeout_seconds": 2,
+                "timeout_seconds": 10,
                 "instances": {
                     "social": {
                         "base_url": base_url,

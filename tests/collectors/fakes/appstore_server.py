@@ -373,7 +373,7 @@ def make_appstore_collector(
         "key_id": KEY_ID,
         "private_key": SecretStr(PRIVATE_KEY_PEM),
         "page_size": 3,
-        "timeout_seconds": 2,
+        "timeout_seconds": 10,  # generous: a loaded CI machine must not turn into a retry
         "max_retries": 3,
         **source_overrides,
     }

@@ -439,7 +439,7 @@ def make_bluesky_collector(
         "app_password": SecretStr(APP_PASSWORD),
         "session_file": None,
         "page_size": 2,
-        "timeout_seconds": 2,
+        "timeout_seconds": 10,  # generous: a loaded CI machine must not turn into a retry
         "max_retries": 3,
         "first_pass_days": 3,
         **source_overrides,

@@ -216,7 +216,7 @@ def make_play_collector(
         "base_url": base_url,
         "service_account_json": SecretStr(service_account_json(f"{base_url}/token")),
         "page_size": 2,
-        "timeout_seconds": 2,
+        "timeout_seconds": 10,  # generous: a loaded CI machine must not turn into a retry
         "max_retries": 3,
         **source_overrides,
     }

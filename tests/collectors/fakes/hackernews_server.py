@@ -319,7 +319,7 @@ def make_hn_collector(
         "enabled": True,
         "base_url": base_url,
         "hits_per_page": 3,
-        "timeout_seconds": 2,
+        "timeout_seconds": 10,  # generous: a loaded CI machine must not turn into a retry
         "max_retries": 3,
         **source_overrides,
     }

@@ -259,7 +259,7 @@ def make_mastodon_collector(
     values: dict[str, Any] = {
         "enabled": True,
         "instances": {"social": instance},
-        "timeout_seconds": 1,
+        "timeout_seconds": 10,  # generous: a loaded CI machine must not turn into a retry
         "limit": 2,
         "max_retries": 3,
         **source_overrides,

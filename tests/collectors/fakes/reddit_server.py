@@ -389,7 +389,7 @@ def make_reddit_collector(
         "client_id": SecretStr(CLIENT_ID),
         "client_secret": SecretStr(CLIENT_SECRET),
         "user_agent": "python:social-monitor-tests:0.1 (by u/acme_bot)",
-        "timeout_seconds": 2,
+        "timeout_seconds": 10,  # generous: a loaded CI machine must not turn into a retry
         "limit": 2,
         "max_retries": 3,
         **login,

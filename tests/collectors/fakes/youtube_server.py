@@ -208,7 +208,7 @@ def make_youtube_collector(
         "base_url": base_url,
         "api_key": SecretStr(API_KEY),
         "page_size": 2,
-        "timeout_seconds": 2,
+        "timeout_seconds": 10,  # generous: a loaded CI machine must not turn into a retry
         "max_retries": 3,
         **source_overrides,
     }
