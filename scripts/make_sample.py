@@ -24,11 +24,9 @@ import argparse
 import csv
 import html
 import importlib.util
-import json
 import random
 import re
 import sys
-import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -36,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # also when imported by tests
+from sample_rows import import_rows, write_sample
 from sample_texts import (
     AGENTS,
     BRAND_FIRST,
@@ -267,34 +266,22 @@ def build(corpus: dict[str, list[Tweet]], seed: int) -> Generator:
     return gen
 
 
+def provenance(event: Event) -> dict[str, Any]:
+    """Where a post's text came from: the corpus row and its label, or invented here."""
+    if event.tweet is None:
+        return {"synthetic": True}
+    return {
+        "synthetic": False,
+        "corpus": CORPUS_NAME,
+        "corpus_row": event.tweet.row,
+        "corpus_label": event.tweet.label,
+        "corpus_confidence": event.tweet.confidence,
+    }
+
+
 def rows(gen: Generator) -> list[dict[str, Any]]:
-    """The events in time order as import-format rows, ids given out in that order."""
-    events = sorted(gen.events, key=lambda e: (e.at, e.seq))
-    for number, event in enumerate(events, start=1):
-        event.id = f"smp{number:05d}"
-    out = []
-    for event in events:
-        row: dict[str, Any] = {
-            "source": "x",
-            "id": event.id,
-            "created_at": event.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "author": event.author,
-            "author_id": str(zlib.crc32(event.author.encode())),
-            "followers": event.followers,
-            "brand": event.brand,
-            "in_reply_to": event.parent.id if event.parent else None,
-            "thread_id": event.root.id if event.parent else None,
-            "lang": "en",
-            "text": event.text,
-            "synthetic": event.tweet is None,
-        }
-        if event.tweet is not None:
-            row["corpus"] = CORPUS_NAME
-            row["corpus_row"] = event.tweet.row
-            row["corpus_label"] = event.tweet.label
-            row["corpus_confidence"] = event.tweet.confidence
-        out.append({k: v for k, v in row.items() if v is not None})
-    return out
+    """The events in time order as import-format rows, with their provenance."""
+    return import_rows(gen.events, "smp", provenance)
 
 
 def main() -> None:
@@ -304,10 +291,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2015)
     args = parser.parse_args()
     gen = build(load_corpus(corpus_path()), args.seed)
-    lines = [json.dumps(r, ensure_ascii=False) for r in rows(gen)]
-    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    stats = dict(sorted(gen.stats.items()))
-    print(json.dumps({"posts": len(lines), "bytes": args.out.stat().st_size, **stats}, indent=1))
+    write_sample(args.out, rows(gen), gen.stats)
 
 
 if __name__ == "__main__":

@@ -17,10 +17,8 @@ and its ``synthetic_kind``. Deterministic: the same seed gives the same file, by
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
-import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -30,6 +28,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # also when imported by tests
 import sample_synthetic_texts as T  # noqa: E402
+from sample_rows import import_rows, write_sample  # noqa: E402
 
 OUT = REPO / "monitor" / "data" / "sample_posts.jsonl"
 #: A fixed anchor: the replay source moves every time so the newest post lands just before now.
@@ -266,29 +265,8 @@ def build(seed: int) -> Generator:
 
 
 def rows(gen: Generator) -> list[dict[str, Any]]:
-    """The events in time order as import-format rows, ids given out in that order."""
-    events = sorted(gen.events, key=lambda e: (e.at, e.seq))
-    for number, event in enumerate(events, start=1):
-        event.id = f"syn{number:05d}"
-    out = []
-    for event in events:
-        row: dict[str, Any] = {
-            "source": "x",
-            "id": event.id,
-            "created_at": event.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "author": event.author,
-            "author_id": str(zlib.crc32(event.author.encode())),
-            "followers": event.followers,
-            "brand": event.brand,
-            "in_reply_to": event.parent.id if event.parent else None,
-            "thread_id": event.root.id if event.parent else None,
-            "lang": "en",
-            "text": event.text,
-            "synthetic": True,
-            "synthetic_kind": event.kind,
-        }
-        out.append({k: v for k, v in row.items() if v is not None})
-    return out
+    """The events in time order as import-format rows, every one marked synthetic."""
+    return import_rows(gen.events, "syn", lambda e: {"synthetic": True, "synthetic_kind": e.kind})
 
 
 def main() -> None:
@@ -298,10 +276,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
     gen = build(args.seed)
-    lines = [json.dumps(r, ensure_ascii=False) for r in rows(gen)]
-    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    stats = dict(sorted(gen.stats.items()))
-    print(json.dumps({"posts": len(lines), "bytes": args.out.stat().st_size, **stats}, indent=1))
+    write_sample(args.out, rows(gen), gen.stats)
 
 
 if __name__ == "__main__":
