@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -32,6 +30,7 @@ from pydantic import SecretStr
 from monitor.collectors.appstore.collector import AppStoreCollector
 from monitor.collectors.appstore.settings import AppStoreBrandSettings, AppStoreSettings
 from monitor.collectors.base import Target
+from tests.collectors.fakes.loopback import JsonHandler, LoopbackServer, serving
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "appstore"
 SAMPLE_PAGE: dict[str, Any] = json.loads((FIXTURES / "customer_reviews.json").read_text("utf-8"))
@@ -105,24 +104,15 @@ class AppStoreState:
     requests: list[Recorded] = field(default_factory=list)
 
 
-class FakeAppStoreServer(ThreadingHTTPServer):
+class FakeAppStoreServer(LoopbackServer):
     """The server; tests use ``base_url``, ``add_review``, ``fail_next`` and ``requests``."""
 
-    daemon_threads = True
-
     def __init__(self, page: dict[str, Any], clock: Callable[[], datetime] | None) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(_Handler)
         responses = {r["id"]: r for r in page.get("included", [])}
         self.state = AppStoreState({APP_ID: [dict(r) for r in page["data"]]}, responses)
         self.clock = clock  # when given, tokens must be valid at this time
-        self.lock = threading.Lock()
-        self.stopping = threading.Event()
         self.next_link_base: str | None = None  # e.g. Apple's host, to test link rebasing
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:PORT``."""
-        return f"http://127.0.0.1:{self.server_address[1]}"
 
     @property
     def requests(self) -> list[Recorded]:
@@ -163,9 +153,6 @@ class FakeAppStoreServer(ThreadingHTTPServer):
                 return None
             return self.state.faults.pop(0)
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Stay quiet when a client gave up on a stalled answer (slow fault)."""
-
 
 def _created(review: dict[str, Any]) -> datetime:
     """A review's creation time; a broken one sorts last (tests plant those on purpose)."""
@@ -184,25 +171,13 @@ def _offset(token: str) -> int:
     return int(raw.removeprefix("AMg."))
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     server: FakeAppStoreServer
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
+    json_type = "application/json"
 
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep test output clean."""
-
-    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-        self.send_response(status)
-        kind = "text/html" if isinstance(body, bytes) else "application/json"
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(raw)))
-        self.send_header("X-Rate-Limit", "user-hour-lim:3600;user-hour-rem:3599;")
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(raw)
+    def default_headers(self) -> dict[str, str]:
+        """App Store Connect reports the hourly quota on every answer."""
+        return {"X-Rate-Limit": "user-hour-lim:3600;user-hour-rem:3599;"}
 
     def _claims(self) -> dict[str, Any] | None:
         scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
@@ -243,27 +218,27 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and self._fault(fault):
             return
         if claims is None:
-            self._send(401, error_body(401))
+            self.send_json(401, error_body(401))
             return
         parts = split.path.strip("/").split("/")
         if parts == ["v1", "apps"]:
-            self._send(200, self._apps(query))
+            self.send_json(200, self._apps(query))
             return
         if len(parts) != 4 or parts[:2] != ["v1", "apps"] or parts[3] != "customerReviews":
-            self._send(404, error_body(404))
+            self.send_json(404, error_body(404))
             return
         with self.server.lock:
             known = parts[2] in self.server.state.reviews
             reviews = list(self.server.state.reviews.get(parts[2], []))
             responses = dict(self.server.state.responses)
         if not known:
-            self._send(404, error_body(404))
+            self.send_json(404, error_body(404))
             return
         limit = int(query.get("limit", "50"))
         if not 1 <= limit <= 200:
-            self._send(400, error_body(400))
+            self.send_json(400, error_body(400))
             return
-        self._send(200, self._page(parts[2], reviews, responses, query, limit))
+        self.send_json(200, self._page(parts[2], reviews, responses, query, limit))
 
     def _apps(self, query: dict[str, str]) -> dict[str, Any]:
         """``GET /v1/apps``: the apps the key can see (``sources check`` lists one)."""
@@ -328,11 +303,11 @@ class _Handler(BaseHTTPRequestHandler):
             retry = {"Retry-After": str(int(fault.seconds))} if fault.seconds is not None else {}
             if status == 429:
                 retry["X-Rate-Limit"] = "user-hour-lim:3600;user-hour-rem:0;"
-            self._send(status, error_body(status), retry)
+            self.send_json(status, error_body(status), retry)
         elif kind == "malformed":
-            self._send(200, {"data": {"type": "customerReviews"}, "links": []})
+            self.send_json(200, {"data": {"type": "customerReviews"}, "links": []})
         elif kind == "html":
-            self._send(200, b"<html><body>502 Bad Gateway</body></html>")
+            self.send_json(200, b"<html><body>502 Bad Gateway</body></html>")
         elif kind == "slow":
             self.server.stopping.wait(fault.seconds or 3.0)
             return False
@@ -346,16 +321,8 @@ def running_appstore_server(
     page: dict[str, Any] | None = None, clock: Callable[[], datetime] | None = None
 ) -> Iterator[FakeAppStoreServer]:
     """A fake App Store Connect serving ``page``'s reviews (default SAMPLE_PAGE)."""
-    server = FakeAppStoreServer(SAMPLE_PAGE if page is None else page, clock)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serving(FakeAppStoreServer(SAMPLE_PAGE if page is None else page, clock)) as server:
         yield server
-    finally:
-        server.stopping.set()
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def make_appstore_collector(

@@ -14,13 +14,11 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -31,6 +29,7 @@ from monitor.collectors.base import Clock, Target
 from monitor.collectors.bluesky.collector import BlueskyCollector
 from monitor.collectors.bluesky.session import forget_all_in_memory
 from monitor.collectors.bluesky.settings import BlueskyBrandSettings, BlueskySettings
+from tests.collectors.fakes.loopback import JsonHandler, LoopbackServer, serving
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "bluesky"
 NETWORK: dict[str, Any] = json.loads((FIXTURES / "network.json").read_text("utf-8"))
@@ -108,13 +107,11 @@ class BlueskyState:
     sessions_refreshed: int = 0
 
 
-class FakeBlueskyServer(ThreadingHTTPServer):
+class FakeBlueskyServer(LoopbackServer):
     """The server; tests use ``base_url``, ``add_post``, ``fail_next``, ``revoke_tokens``."""
 
-    daemon_threads = True
-
     def __init__(self, network: dict[str, Any]) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(_Handler)
         self.state = BlueskyState(
             [dict(p) for p in network["posts"]],
             [dict(n) for n in network["notifications"]],
@@ -124,13 +121,6 @@ class FakeBlueskyServer(ThreadingHTTPServer):
         self.passwords = {HANDLE: APP_PASSWORD}
         self.access_lifetime = 7200.0  # the PDS gives access tokens two hours
         self.now: Callable[[], float] = time.time  # epoch seconds for ratelimit-reset
-        self.lock = threading.Lock()
-        self.stopping = threading.Event()
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:PORT``."""
-        return f"http://127.0.0.1:{self.server_address[1]}"
 
     @property
     def requests(self) -> list[Recorded]:
@@ -179,9 +169,6 @@ class FakeBlueskyServer(ThreadingHTTPServer):
                     return fault
             return None
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Stay quiet when a client gave up on a stalled answer (slow fault)."""
-
     def issue(self, did: str, handle: str) -> dict[str, Any]:
         """A new token pair for ``did`` as createSession/refreshSession answer it."""
         access = make_jwt(did, "com.atproto.appPass", self.access_lifetime)
@@ -206,31 +193,19 @@ def _views_by(state: BlueskyState, did: str) -> list[dict[str, Any]]:
     return [p for p in state.posts if p["author"].get("did") == did]
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     server: FakeBlueskyServer
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
+    json_type = "application/json; charset=utf-8"
 
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep test output clean."""
-
-    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-        self.send_response(status)
-        kind = "text/html" if isinstance(body, bytes) else "application/json; charset=utf-8"
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(raw)))
-        limits = {"ratelimit-limit": str(RATE_LIMIT), "ratelimit-remaining": str(RATE_LIMIT - 1),
-                  "ratelimit-reset": str(int(time.time()) + 300),
-                  "ratelimit-policy": f"{RATE_LIMIT};w=300"}  # fmt: skip
-        for name, value in {**limits, **(headers or {})}.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(raw)
+    def default_headers(self) -> dict[str, str]:
+        """The PDS reports its rate limit window on every answer."""
+        return {"ratelimit-limit": str(RATE_LIMIT), "ratelimit-remaining": str(RATE_LIMIT - 1),
+                "ratelimit-reset": str(int(time.time()) + 300),
+                "ratelimit-policy": f"{RATE_LIMIT};w=300"}  # fmt: skip
 
     def _error(self, status: int, headers: dict[str, str] | None = None) -> None:
         error, message = _ERRORS[status]
-        self._send(status, {"error": error, "message": message}, headers)
+        self.send_json(status, {"error": error, "message": message}, headers)
 
     def _token(self) -> str:
         scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
@@ -263,10 +238,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if nsid not in ("com.atproto.server.createSession", "com.atproto.server.refreshSession"):
             if not token:
-                self._send(401, {"error": "AuthMissing", "message": "Authentication Required"})
+                self.send_json(401, {"error": "AuthMissing", "message": "Authentication Required"})
                 return
             if not authorized:
-                self._send(400, {"error": "ExpiredToken", "message": "Token has expired"})
+                self.send_json(400, {"error": "ExpiredToken", "message": "Token has expired"})
                 return
         handler(query, body, token)
 
@@ -289,7 +264,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not ok:
             self._error(401)
             return
-        self._send(200, answer)
+        self.send_json(200, answer)
 
     def _refresh_session(self, query: dict[str, list[str]], body: bytes, token: str) -> None:
         with self.server.lock:
@@ -299,15 +274,15 @@ class _Handler(BaseHTTPRequestHandler):
                 handle = next(h for h, d in self.server.accounts.items() if d == did)
                 answer = self.server.issue(did, handle)
         if did is None:
-            self._send(400, {"error": "ExpiredToken", "message": "Token has been revoked"})
+            self.send_json(400, {"error": "ExpiredToken", "message": "Token has been revoked"})
             return
-        self._send(200, answer)
+        self.send_json(200, answer)
 
     def _get_session(self, query: dict[str, list[str]], body: bytes, token: str) -> None:
         with self.server.lock:
             did = self.server.state.access[token]
         handle = next(h for h, d in self.server.accounts.items() if d == did)
-        self._send(200, {"handle": handle, "did": did, "email": "help@acme.example",
+        self.send_json(200, {"handle": handle, "did": did, "email": "help@acme.example",
                          "emailConfirmed": True, "active": True})  # fmt: skip
 
     def _limit(self, query: dict[str, list[str]], default: int) -> int | None:
@@ -323,7 +298,7 @@ class _Handler(BaseHTTPRequestHandler):
         answer: dict[str, Any] = {key: page}
         if start + limit < len(items):
             answer["cursor"] = str(start + limit)
-        self._send(200, answer)
+        self.send_json(200, answer)
 
     def _search(self, query: dict[str, list[str]], body: bytes, token: str) -> None:
         limit = self._limit(query, 25)
@@ -385,11 +360,11 @@ class _Handler(BaseHTTPRequestHandler):
             retry = {"Retry-After": str(int(fault.seconds))} if fault.seconds is not None else {}
             self._error(int(kind), retry)
         elif kind == "expired":
-            self._send(400, {"error": "ExpiredToken", "message": "Token has expired"})
+            self.send_json(400, {"error": "ExpiredToken", "message": "Token has expired"})
         elif kind == "malformed":
-            self._send(200, {"posts": {"uri": "not a list"}, "feed": None, "cursor": 7})
+            self.send_json(200, {"posts": {"uri": "not a list"}, "feed": None, "cursor": 7})
         elif kind == "html":
-            self._send(200, b"<html><body>502 Bad Gateway</body></html>")
+            self.send_json(200, b"<html><body>502 Bad Gateway</body></html>")
         elif kind == "slow":
             self.server.stopping.wait(fault.seconds or 3.0)
             return False
@@ -410,16 +385,10 @@ def running_bluesky_server(network: dict[str, Any] | None = None) -> Iterator[Fa
     """A fake Bluesky serving ``network`` (default NETWORK); sessions held in memory are
     forgotten before and after, as in a fresh process."""
     forget_all_in_memory()
-    server = FakeBlueskyServer(NETWORK if network is None else network)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
     try:
-        yield server
+        with serving(FakeBlueskyServer(NETWORK if network is None else network)) as server:
+            yield server
     finally:
-        server.stopping.set()
-        server.shutdown()
-        server.server_close()
-        thread.join()
         forget_all_in_memory()
 
 

@@ -7,12 +7,12 @@ as the APIs send them. Faults are scripted per request, optionally for one path 
 
 from __future__ import annotations
 
-import json
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.collectors.fakes.loopback import JsonHandler, LoopbackServer
 
 #: status, gRPC status, domain, reason, message for each scripted error.
 ERRORS: dict[str, tuple[int, str, str, str, str]] = {
@@ -85,23 +85,14 @@ class _Script:
     requests: list[Recorded] = field(default_factory=list)
 
 
-class GoogleFakeServer(ThreadingHTTPServer):
+class GoogleFakeServer(LoopbackServer):
     """The shared server part: the address, the fault script and the request log."""
 
-    daemon_threads = True
-
     def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
-        super().__init__(("127.0.0.1", 0), handler)
-        self.lock = threading.Lock()
-        self.stopping = threading.Event()
+        super().__init__(handler)
         self._script = _Script()
         #: A 200 answer of the right kind whose list is not a list.
         self.malformed_body: dict[str, Any] = {"items": {}}
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:PORT``."""
-        return f"http://127.0.0.1:{self.server_address[1]}"
 
     @property
     def requests(self) -> list[Recorded]:
@@ -135,32 +126,16 @@ class GoogleFakeServer(ThreadingHTTPServer):
                 return self._script.faults.pop(index)
         return None
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Stay quiet when a client gave up on a stalled answer (slow fault)."""
 
-
-class GoogleHandler(BaseHTTPRequestHandler):
+class GoogleHandler(JsonHandler):
     """Request parsing, JSON answers and fault playing for the fake Google APIs."""
 
     server: GoogleFakeServer
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
+    json_type = "application/json; charset=UTF-8"
 
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep test output clean."""
-
-    def send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        """Answer with ``body`` (bytes as text/html, anything else as JSON)."""
-        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-        self.send_response(status)
-        kind = "text/html" if isinstance(body, bytes) else "application/json; charset=UTF-8"
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(raw)))
-        self.send_header("Vary", "Origin, X-Origin, Referer")
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(raw)
+    def default_headers(self) -> dict[str, str]:
+        """Google front ends send this on every answer."""
+        return {"Vary": "Origin, X-Origin, Referer"}
 
     def send_error_kind(self, kind: str, headers: dict[str, str] | None = None) -> None:
         """Answer with Google's error body for ``kind``."""
@@ -194,18 +169,3 @@ class GoogleHandler(BaseHTTPRequestHandler):
         else:  # reset: drop the connection without an answer
             self.close_connection = True
         return True
-
-
-def serve(server: GoogleFakeServer) -> threading.Thread:
-    """Run ``server`` on a daemon thread."""
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    return thread
-
-
-def stop(server: GoogleFakeServer, thread: threading.Thread) -> None:
-    """Stop a server started by :func:`serve`."""
-    server.stopping.set()
-    server.shutdown()
-    server.server_close()
-    thread.join()

@@ -31,7 +31,8 @@ from pydantic import SecretStr
 from monitor.collectors.base import Target
 from monitor.collectors.googleplay.collector import GooglePlayCollector
 from monitor.collectors.googleplay.settings import GooglePlayBrandSettings, GooglePlaySettings
-from tests.collectors.fakes.google_fake import GoogleFakeServer, GoogleHandler, serve, stop
+from tests.collectors.fakes.google_fake import GoogleFakeServer, GoogleHandler
+from tests.collectors.fakes.loopback import serving
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "googleplay"
 REVIEWS: dict[str, Any] = json.loads((FIXTURES / "reviews.json").read_text("utf-8"))
@@ -195,12 +196,8 @@ def running_play_server(
     clock: Callable[[], datetime] | None = None,
 ) -> Iterator[FakePlayServer]:
     """A fake Android Publisher API (and token endpoint) serving the fixture reviews."""
-    server = FakePlayServer(clock or (lambda: datetime.now(UTC)))
-    thread = serve(server)
-    try:
+    with serving(FakePlayServer(clock or (lambda: datetime.now(UTC)))) as server:
         yield server
-    finally:
-        stop(server, thread)
 
 
 def make_play_collector(

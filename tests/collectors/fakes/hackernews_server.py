@@ -15,12 +15,10 @@ from __future__ import annotations
 import json
 import math
 import re
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -28,6 +26,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from monitor.collectors.base import Target
 from monitor.collectors.hackernews.collector import HackerNewsCollector
 from monitor.collectors.hackernews.settings import HackerNewsBrandSettings, HackerNewsSettings
+from tests.collectors.fakes.loopback import JsonHandler, LoopbackServer, serving
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "hackernews"
 SAMPLE_HITS: list[dict[str, Any]] = json.loads((FIXTURES / "hits.json").read_text("utf-8"))
@@ -75,21 +74,12 @@ class BadRequest(Exception):
     """A parameter the API would refuse with 400."""
 
 
-class FakeHNServer(ThreadingHTTPServer):
+class FakeHNServer(LoopbackServer):
     """The server; tests use ``base_url``, ``add_hits``, ``fail_next`` and ``requests``."""
 
-    daemon_threads = True
-
     def __init__(self, hits: list[dict[str, Any]]) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(_Handler)
         self.state = HNState([dict(h) for h in hits])
-        self.lock = threading.Lock()
-        self.stopping = threading.Event()
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:PORT``."""
-        return f"http://127.0.0.1:{self.server_address[1]}"
 
     @property
     def requests(self) -> list[Recorded]:
@@ -144,9 +134,6 @@ class FakeHNServer(ThreadingHTTPServer):
             out.sort(key=_newest_first_key, reverse=True)
         return out
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Stay quiet when a client gave up on a stalled answer (slow fault)."""
-
 
 def _newest_first_key(hit: dict[str, Any]) -> tuple[int, str]:
     ts = hit.get("created_at_i")
@@ -197,28 +184,16 @@ def _highlighted(hit: dict[str, Any], words: list[str]) -> dict[str, Any]:
     return out
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     server: FakeHNServer
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
+    json_type = "application/json; charset=utf-8"
 
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep test output clean."""
-
-    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-        self.send_response(status)
-        kind = "text/html" if isinstance(body, bytes) else "application/json; charset=utf-8"
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(raw)))
-        self.send_header("Access-Control-Allow-Origin", "*")
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(raw)
+    def default_headers(self) -> dict[str, str]:
+        """Algolia answers every request with CORS open."""
+        return {"Access-Control-Allow-Origin": "*"}
 
     def _error(self, status: int, message: str | None = None) -> None:
-        self._send(status, {"message": message or _MESSAGES[status], "status": status})
+        self.send_json(status, {"message": message or _MESSAGES[status], "status": status})
 
     def do_GET(self) -> None:
         """The search endpoints."""
@@ -241,7 +216,7 @@ class _Handler(BaseHTTPRequestHandler):
         except (BadRequest, ValueError) as exc:
             self._error(400, str(exc))
             return
-        self._send(200, _answer(params, found, hits_per_page, page))
+        self.send_json(200, _answer(params, found, hits_per_page, page))
 
     def _fault(self, fault: Fault) -> bool:
         """Play ``fault``; True when the answer is complete (False: answer normally after it)."""
@@ -249,11 +224,11 @@ class _Handler(BaseHTTPRequestHandler):
         if kind in ("429", "500", "503", "403", "400", "404"):
             status = int(kind)
             retry = {"Retry-After": str(int(fault.seconds))} if fault.seconds is not None else {}
-            self._send(status, {"message": _MESSAGES[status], "status": status}, retry)
+            self.send_json(status, {"message": _MESSAGES[status], "status": status}, retry)
         elif kind == "malformed":
-            self._send(200, {"hits": {"objectID": "1"}, "page": 0})
+            self.send_json(200, {"hits": {"objectID": "1"}, "page": 0})
         elif kind == "html":
-            self._send(200, b"<html><body>502 Bad Gateway</body></html>")
+            self.send_json(200, b"<html><body>502 Bad Gateway</body></html>")
         elif kind == "slow":
             self.server.stopping.wait(fault.seconds or 3.0)
             return False
@@ -293,16 +268,8 @@ def _answer(
 @contextmanager
 def running_hn_server(hits: list[dict[str, Any]] | None = None) -> Iterator[FakeHNServer]:
     """A fake HN Search API serving ``hits`` (default the SAMPLE_HITS fixture)."""
-    server = FakeHNServer(SAMPLE_HITS if hits is None else hits)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serving(FakeHNServer(SAMPLE_HITS if hits is None else hits)) as server:
         yield server
-    finally:
-        server.stopping.set()
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def make_hn_collector(

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -27,6 +25,7 @@ from pydantic import SecretStr
 from monitor.collectors.base import Target
 from monitor.collectors.reddit.collector import RedditCollector
 from monitor.collectors.reddit.settings import RedditBrandSettings, RedditSettings
+from tests.collectors.fakes.loopback import JsonHandler, LoopbackServer, serving
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "reddit"
 SAMPLE_THINGS: list[dict[str, Any]] = json.loads((FIXTURES / "things.json").read_text("utf-8"))
@@ -88,21 +87,12 @@ class RedditState:
     reset_seconds: int = 420
 
 
-class FakeRedditServer(ThreadingHTTPServer):
+class FakeRedditServer(LoopbackServer):
     """The server; tests use ``base_url``, ``add``, ``fail_next`` and ``requests``."""
 
-    daemon_threads = True  # a stalled handler must not hold up shutdown
-
     def __init__(self, things: list[dict[str, Any]]) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(_Handler)
         self.state = RedditState(things=[dict(t) for t in things])
-        self.lock = threading.Lock()
-        self.stopping = threading.Event()
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:PORT`` (serves both the OAuth and the token endpoints)."""
-        return f"http://127.0.0.1:{self.server_address[1]}"
 
     @property
     def requests(self) -> list[Recorded]:
@@ -133,9 +123,6 @@ class FakeRedditServer(ThreadingHTTPServer):
         """Forget every issued token: the next API call gets a 401."""
         with self.lock:
             self.state.tokens.clear()
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Stay quiet when a client gave up on a stalled answer (slow fault)."""
 
     def take_fault(self, path: str) -> Fault | None:
         """The first scripted fault for ``path``, removed from the script."""
@@ -220,13 +207,9 @@ def listing_page(items: list[dict[str, Any]], query: dict[str, str]) -> dict[str
     }
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     server: FakeRedditServer
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out in two writes; don't stall 40 ms
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep test output clean."""
+    json_type = "application/json; charset=UTF-8"
 
     def _record(self) -> tuple[str, dict[str, str]]:
         split = urlsplit(self.path)
@@ -237,19 +220,6 @@ class _Handler(BaseHTTPRequestHandler):
                 Recorded(self.command, path, query, {k.lower(): v for k, v in self.headers.items()})
             )
         return path, query
-
-    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-        self.send_response(status)
-        is_json = not isinstance(body, bytes)
-        self.send_header(
-            "Content-Type", "application/json; charset=UTF-8" if is_json else "text/html"
-        )
-        self.send_header("Content-Length", str(len(raw)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(raw)
 
     def _rate_headers(
         self, remaining: float | None = None, reset: float | None = None
@@ -270,29 +240,29 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         form = {k: v[-1] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
         if path != "/api/v1/access_token":
-            self._send(404, {"message": "Not Found", "error": 404})
+            self.send_json(404, {"message": "Not Found", "error": 404})
             return
         fault = self.server.take_fault(path)
         if fault is not None and self._fault(fault):
             return
         expected = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
         if self.headers.get("Authorization") != f"Basic {expected}":
-            self._send(401, {"message": "Unauthorized", "error": 401})
+            self.send_json(401, {"message": "Unauthorized", "error": 401})
             return
         grant = form.get("grant_type")
         if grant == "password" and (form.get("username"), form.get("password")) != (
             USERNAME,
             PASSWORD,
         ):
-            self._send(200, {"error": "invalid_grant"})
+            self.send_json(200, {"error": "invalid_grant"})
             return
         if grant not in ("client_credentials", "password"):
-            self._send(200, {"error": "unsupported_grant_type"})
+            self.send_json(200, {"error": "unsupported_grant_type"})
             return
         with self.server.lock:
             token = f"fake-token-{len(self.server.state.tokens) + 1}-{grant}"
             self.server.state.tokens.add(token)
-        self._send(
+        self.send_json(
             200, {"access_token": token, "token_type": "bearer", "expires_in": 86400, "scope": "*"}
         )
 
@@ -312,14 +282,14 @@ class _Handler(BaseHTTPRequestHandler):
             with self.server.lock:
                 items = _select(self.server.state.things, path, query)
         except LookupError:
-            self._send(404, {"message": "Not Found", "error": 404}, self._rate_headers())
+            self.send_json(404, {"message": "Not Found", "error": 404}, self._rate_headers())
             return
         remaining = 0.0 if fault is not None and fault.kind == "exhausted" else None
         reset = fault.seconds if fault is not None and fault.kind == "exhausted" else None
-        self._send(200, listing_page(items, query), self._rate_headers(remaining, reset))
+        self.send_json(200, listing_page(items, query), self._rate_headers(remaining, reset))
 
     def _unauthorized(self) -> None:
-        self._send(
+        self.send_json(
             401,
             {"message": "Unauthorized", "error": 401},
             {"www-authenticate": 'Bearer realm="reddit", error="invalid_token"'},
@@ -330,22 +300,22 @@ class _Handler(BaseHTTPRequestHandler):
         kind = fault.kind
         if kind == "429":
             headers = self._rate_headers(remaining=0, reset=fault.seconds)
-            self._send(429, {"message": "Too Many Requests", "error": 429}, headers)
+            self.send_json(429, {"message": "Too Many Requests", "error": 429}, headers)
         elif kind in ("500", "503"):
-            self._send(int(kind), {"message": "Internal Server Error", "error": int(kind)})
+            self.send_json(int(kind), {"message": "Internal Server Error", "error": int(kind)})
         elif kind == "401":
             self._unauthorized()
         elif kind == "403_private":
             body = {"reason": "private", "message": "Forbidden", "error": 403}
-            self._send(403, body, self._rate_headers())
+            self.send_json(403, body, self._rate_headers())
         elif kind == "404":
-            self._send(404, {"message": "Not Found", "error": 404}, self._rate_headers())
+            self.send_json(404, {"message": "Not Found", "error": 404}, self._rate_headers())
         elif kind == "malformed":
             body = {"kind": "Listing", "data": {"after": None, "children": {"oops": "not a list"}}}
-            self._send(200, body, self._rate_headers())
+            self.send_json(200, body, self._rate_headers())
         elif kind == "html":
             page = b"<!doctype html><html><body>upstream connect error</body></html>"
-            self._send(200, page, self._rate_headers())
+            self.send_json(200, page, self._rate_headers())
         elif kind == "slow":
             self.server.stopping.wait(fault.seconds)
             return False
@@ -361,16 +331,8 @@ def running_reddit_server(
     things: list[dict[str, Any]] | None = None,
 ) -> Iterator[FakeRedditServer]:
     """A fake Reddit serving ``things`` (default SAMPLE_THINGS) on an ephemeral port."""
-    server = FakeRedditServer(SAMPLE_THINGS if things is None else things)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serving(FakeRedditServer(SAMPLE_THINGS if things is None else things)) as server:
         yield server
-    finally:
-        server.stopping.set()
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def make_reddit_collector(

@@ -26,7 +26,8 @@ from pydantic import SecretStr
 from monitor.collectors.base import Target
 from monitor.collectors.youtube.collector import YouTubeCollector
 from monitor.collectors.youtube.settings import YouTubeBrandSettings, YouTubeSettings
-from tests.collectors.fakes.google_fake import GoogleFakeServer, GoogleHandler, serve, stop
+from tests.collectors.fakes.google_fake import GoogleFakeServer, GoogleHandler
+from tests.collectors.fakes.loopback import serving
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "youtube"
 THREADS: dict[str, Any] = json.loads((FIXTURES / "comment_threads.json").read_text("utf-8"))
@@ -175,12 +176,8 @@ class _Handler(GoogleHandler):
 @contextmanager
 def running_youtube_server() -> Iterator[FakeYouTubeServer]:
     """A fake YouTube Data API serving the fixture threads and search results."""
-    server = FakeYouTubeServer()
-    thread = serve(server)
-    try:
+    with serving(FakeYouTubeServer()) as server:
         yield server
-    finally:
-        stop(server, thread)
 
 
 def youtube_brand(**overrides: Any) -> YouTubeBrandSettings:
