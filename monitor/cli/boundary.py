@@ -152,7 +152,11 @@ def _place(exc: BaseException) -> str:
 
 
 def _say(message: str) -> None:
-    sys.stderr.write(message + "\n")
+    # Messages quote what was typed or stored (an id, a file's line): each line escaped, so
+    # no escape sequence or carriage return reaches the terminal. Idempotent on clean text.
+    from monitor.escape import terminal
+
+    sys.stderr.write("\n".join(terminal(line) for line in message.split("\n")) + "\n")
     sys.stderr.flush()
 
 

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from monitor.config import Settings
 from monitor.errors import UsageError
+from monitor.escape import terminal
 from monitor.pipeline.facts import Analysis, analyse_threads, brand_profile, scoring_params
 from monitor.pipeline.score import brands_of, item_record
 from monitor.scoring import Complaint, QueueItem, TriageMarks
@@ -167,8 +168,9 @@ def stored_post(session: Session, key: str) -> tuple[int, str, datetime]:
     mention = mention_by_key(session, source, external_id)
     if mention is None or mention.id is None:
         raise UnknownMentionError(
-            f"no stored post {source}:{external_id} (ids are SOURCE:EXTERNAL_ID as shown by "
-            "`monitor unanswered` and `monitor mentions --json`)"
+            # The key is typed data: one line, escaped (it may be fed from post text).
+            f"no stored post {terminal(f'{source}:{external_id}')} (ids are SOURCE:EXTERNAL_ID "
+            "as shown by `monitor unanswered` and `monitor mentions --json`)"
         )
     return mention.id, mention.brand, mention.created_at
 

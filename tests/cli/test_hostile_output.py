@@ -121,3 +121,44 @@ def test_run_once_summary_shows_job_ids_as_typed(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stdout + result.stderr
     assert "FAILED collect:x:Acme: " in result.stdout
     assert "❌" not in result.stdout + result.stderr
+
+
+#: Typed by a user (or a script fed by post data): an assignee, an actor, a note and a key.
+TYPED = "\x1b[2J\x1b[Hcleared \x1b]8;;http://evil.example\x1b\\click\r\nCRITICAL forged :x:"
+
+
+def test_action_confirmations_show_typed_values_escaped(config: Path) -> None:
+    """Assignee, actor and note come back in one escaped line, and in the queue as typed."""
+    env = {"NO_COLOR": "1"}
+    key = "x:100"
+    results = [
+        monitor("assign", key, "--to", TYPED, "--as", TYPED, "--config", str(config),
+                cwd=config.parent, env=env),
+        monitor("note", key, TYPED, "--as", TYPED, "--config", str(config), cwd=config.parent,
+                env=env),
+        monitor("snooze", key, "--until", "2h", "--note", TYPED, "--as", TYPED,
+                "--config", str(config), cwd=config.parent, env=env),
+    ]  # fmt: skip
+    for result in results:
+        assert result.returncode == 0, result.stdout + result.stderr
+        out = result.stdout
+        assert len(out.rstrip("\n").split("\n")) == 1, out  # one confirmation line
+        for active in ACTIVE:
+            assert active not in out, (active, out)
+        assert "\x1b" not in out and not out.startswith("CRITICAL")
+    assert "to \\x1b[2J\\x1b[Hcleared \\x1b]8;;http://evil.example" in results[0].stdout
+    assert ":x:" in results[0].stdout  # an emoji code stays as typed
+    queue = monitor("unanswered", "--state", "snoozed", "--wide", "--config", str(config),
+                    cwd=config.parent, env=env)  # fmt: skip
+    assert queue.returncode == 0, queue.stderr
+    assert "\\x1b[2J\\x1b[Hcleared" in queue.stdout
+    assert "\x1b" not in queue.stdout
+
+
+def test_an_unknown_hostile_key_is_a_usage_error_shown_escaped(config: Path) -> None:
+    result = monitor("resolve", f"x:{TYPED}", "--config", str(config), cwd=config.parent,
+                     env={"NO_COLOR": "1"})  # fmt: skip
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "\x1b" not in result.stderr and "\r" not in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not any(line.startswith("CRITICAL") for line in result.stderr.split("\n"))
