@@ -51,6 +51,10 @@ class JsonHandler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "text/html" if isinstance(body, bytes) else self.json_type)
         self.send_header("Content-Length", str(len(raw)))
+        if (self.headers.get("Connection") or "").lower() == "close":
+            # As real servers do (RFC 9112 9.6): without it the client pools the socket we
+            # are about to close, and under load its next request meets a dead connection.
+            self.send_header("Connection", "close")
         for name, value in {**self.default_headers(), **(headers or {})}.items():
             self.send_header(name, value)
         self.end_headers()
