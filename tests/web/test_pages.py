@@ -134,7 +134,10 @@ def test_an_unknown_item_is_404(client_as: ClientAs) -> None:
     client, _ = client_as("viewer")
     missing = client.get("/items/x:nope")
     assert missing.status_code == 404 and "no stored post x:nope" in missing.text
-    assert client.get("/items/x:601").status_code == 404  # stored, but in no item
+    assert client.get("/items/x:i1").status_code == 404  # a post of no configured brand
+    alone = client.get("/items/x:601")  # Acme's, but in no item: shown alone with its trail
+    assert alone.status_code == 200 and "<h1>post x:601</h1>" in alone.text
+    assert "not a needs-reply item" in alone.text
     assert client.get("/items/x601").status_code == 400
     assert client.get("/no/such/page").status_code == 404
 
