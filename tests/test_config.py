@@ -174,6 +174,8 @@ def test_cli_help_lists_every_command() -> None:
         "import",
         "resolve",
         "sentiment",
+        "web",
+        "user",
     ):
         assert command in result.output
 

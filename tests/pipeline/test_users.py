@@ -3,6 +3,7 @@ sign-in and its limits, session expiry and sign-out, the cookie key kept across 
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -97,7 +98,10 @@ def test_sign_out_password_change_and_removal_end_sessions(engine: Engine) -> No
     assert session_user(engine, third, clock=clock) is None
 
 
-def test_wrong_passwords_are_limited_per_name(engine: Engine) -> None:
+def test_wrong_passwords_are_limited_per_name(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="monitor.web")
     add_user(engine, "bo", "agent", PASSWORD, clock=clock)
     seconds = [0.0]
     limiter = SignInLimiter(per_user=2, per_address=10, monotonic=lambda: seconds[0])
@@ -110,6 +114,9 @@ def test_wrong_passwords_are_limited_per_name(engine: Engine) -> None:
     seconds[0] = limiter.window_seconds
     token, _ = _sign_in(engine, "bo", PASSWORD, limiter)
     assert token
+    assert "failed sign-in as 'bo' from 10.0.0.1" in caplog.text
+    assert "bo signed in from 10.0.0.1" in caplog.text
+    assert PASSWORD not in caplog.text and "not-the-password" not in caplog.text
 
 
 def test_the_cookie_key_is_generated_once_and_kept(engine: Engine) -> None:
