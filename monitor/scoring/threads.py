@@ -89,9 +89,16 @@ class BrandView:
         return mention.key in self.brand_keys
 
     def inbound(self) -> list[MentionFacts]:
-        """The brand's inbound mentions: own posts not written by a brand account, and
-        posts collected for another brand that name this one."""
-        return [m for m in self.own if m.key not in self.brand_keys] + self.named
+        """The brand's own inbound mentions (own posts not written by a brand account).
+
+        Posts collected for another brand that name this one are not among them (they have
+        no item or theme here): :meth:`counted_inbound` adds them.
+        """
+        return [m for m in self.own if m.key not in self.brand_keys]
+
+    def counted_inbound(self) -> list[MentionFacts]:
+        """Every inbound mention the brand's KPIs count: its own, and those naming it."""
+        return self.inbound() + self.named
 
     def competitor_inbound(self) -> list[MentionFacts]:
         """Competitor mentions not written by the competitor's own accounts, one per
