@@ -5,6 +5,7 @@ On SQLite and PostgreSQL (the ``engine`` fixture), with the real config loader.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -149,3 +150,36 @@ def test_kpis_count_a_post_for_each_brand_it_names(engine: Engine, settings: Set
     with session_scope(engine) as s:
         stored = stored_kpis(s, "Brewly", DAY, DAY, {"all"})
     assert stored[(DAY, "all")][PARTS_KEY]["v"] == PARTS_VERSION == 3
+
+
+def test_collect_attributes_each_page_to_every_brand_it_names(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from monitor.pipeline.collect import collect
+
+    rows = [
+        {"source": "x", "id": "1", "author": "ann", "brand": "Brewly",
+         "text": "Beanbox vs Brewly", "created_at": "2026-10-01T10:00:00Z"},
+        {"source": "x", "id": "2", "author": "bob", "brand": "Beanbox",
+         "text": "beanbox only", "created_at": "2026-10-01T11:00:00Z"},
+    ]  # fmt: skip
+    sample = tmp_path / "rows.jsonl"
+    sample.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    path = tmp_path / "replay.yaml"
+    path.write_text(
+        "brands:\n"
+        "  - name: Brewly\n"
+        "    sources: {replay: {}}\n"
+        "    competitors: [{name: Beanbox, sources: {replay: {}}}]\n"
+        f"sources:\n  replay: {{enabled: true, path: {sample}, shift_to_now: false}}\n",
+        encoding="utf-8",
+    )
+    settings = load_config(path, env={})
+    for _ in range(2):  # a second pass stores nothing new
+        reports = collect(engine, settings, clock=lambda: NOW, sleep=lambda s: None)
+        assert all(r.ok for r in reports), [r.error for r in reports]
+    with session_scope(engine) as s:
+        ids = ids_by_keys(s, [("replay", "1"), ("replay", "2")])
+        found = stored_brands(s, list(ids.values()))
+    assert found[ids[("replay", "1")]] == {"Brewly": "target", "Beanbox": "keyword"}
+    assert found[ids[("replay", "2")]] == {"Beanbox": "target"}
