@@ -41,7 +41,7 @@ from monitor.pipeline.triage import queue as needs_reply
 from monitor.scoring import ALL_SOURCES, local_day
 from monitor.storage.db import make_engine, session_scope
 from monitor.storage.migrate import upgrade
-from monitor.storage.models import Complaint, Mention, SentimentLabel
+from monitor.storage.models import Complaint, Mention, MentionBrand, SentimentLabel
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
 ZONE = "Europe/Berlin"
@@ -255,8 +255,15 @@ def build(url: str, rows: int, complaints: int, answered: float, days: int) -> N
             for r in batch
             if r["sentiment"] is not None
         ]
+        # every mention counts for the brand it was collected for (as upsert_posts stores it)
+        brands = [
+            {"mention_id": r["id"], "brand": r["brand"], "how": "target",
+             "created_at": r["created_at"]}
+            for r in batch
+        ]  # fmt: skip
         with session_scope(engine) as session:
             session.execute(insert(Mention), batch)
+            session.execute(insert(MentionBrand), brands)
             if labels:
                 session.execute(insert(SentimentLabel), labels)
         batch.clear()

@@ -84,7 +84,9 @@ def score(
             days = _last_days(today, (today - first).days + 1)
         else:
             days = _last_days(today, settings.config.daemon.rescore_days)
-        report += score_days(ctx.engine, settings, clock=lambda: now, days=days, brand=b.name)
+        report += score_days(
+            ctx.engine, settings, clock=lambda: now, days=days, brand=b.name, rematch=True
+        )
         done.append({"brand": b.name, "first": days[0], "last": days[-1]})
     if as_json:
         print_json({"rows": report.rows, "complaints": report.complaints, "brands": done})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -18,6 +18,7 @@ from monitor.collectors.fingerprint import check_streams, stream_settings_of
 from monitor.collectors.registry import collector_class
 from monitor.config import Settings
 from monitor.errors import UsageError
+from monitor.pipeline.brands import BrandMatcher
 from monitor.pipeline.importing import no_accounts_warning
 from monitor.pipeline.store import SkippedPost, StoreResult, store_page
 from monitor.posts import Post
@@ -85,12 +86,15 @@ def run_target(
     on_page: PageCallback | None = None,
     should_stop: StopCheck | None = None,
     secrets: Sequence[str] = (),
+    named: Callable[[Post], Mapping[str, str]] | None = None,
 ) -> CollectReport:
     """One pass for one target; a backfill (since/until) never moves the live cursor.
 
     A stream whose settings changed since its cursor was saved starts afresh (see
     monitor.collectors.fingerprint); the others keep their place.
     ``secrets`` (the configured secret values) are masked in skipped pages before storing.
+    ``named`` finds the other brands a post names (stored with it; see
+    :class:`monitor.pipeline.brands.BrandMatcher`).
 
     ``should_stop`` is asked after each committed page: True ends the pass there, which is
     safe because every page is stored together with its cursor.
@@ -120,6 +124,7 @@ def run_target(
                 is_brand_post=is_brand_post,
                 secrets=secrets,
                 cursor=None if backfill else streams.stamp(page.cursor),
+                named=named,
             )
             stored = run_transaction(engine, store)
             result = stored.result
@@ -167,6 +172,7 @@ def _store_page(
     is_brand_post: Callable[[Post], bool],
     cursor: dict[str, Any] | None,
     secrets: Sequence[str] = (),
+    named: Callable[[Post], Mapping[str, str]] | None = None,
 ) -> StoreResult:
     """One page's posts, skipped parts and cursor (None: a backfill), in one transaction."""
     stored = store_page(
@@ -175,6 +181,7 @@ def _store_page(
         brand_of=lambda p: p.brand or target.brand,
         is_brand_post=is_brand_post,
         now=now,
+        named=named,
     )
     for post in stored.skipped:
         _keep_skipped_post(session, source, target.brand, post, now, secrets)
@@ -250,6 +257,7 @@ def collect(
     names = _sources_to_run(settings, sources)
     settings.require_env(*names)  # the credentials of the sources about to run, and only those
     reports: list[CollectReport] = []
+    matcher = BrandMatcher(settings)
     for source in names:
         targets = [t for t in settings.targets.get(source, []) if _wanted(t, brand)]
         if not targets:
@@ -270,6 +278,7 @@ def collect(
                 on_page=on_page,
                 should_stop=should_stop,
                 secrets=secrets,
+                named=matcher.named_by,
             )
             if not target.is_competitor and not target.accounts:
                 report.notes.append(no_accounts_warning(source, target.brand))

@@ -97,7 +97,8 @@ def to_facts(session: Session, profile: BrandProfile, rows: Iterable[FactRow]) -
 
     Posts collected for a brand that is neither ``profile`` nor one of its competitors are
     passed as thread context (``brand=None``); their brand-post flag belongs to that other
-    brand, so it is dropped (the profile's own handles are still recognised).
+    brand, so it is dropped (the profile's own handles are still recognised). The other
+    brands a post counts for (``FactRow.brands``) are its ``also``: counted, never owned.
     """
     own = {profile.name, *profile.competitors}
     loaded = LoadedFacts()
@@ -128,6 +129,7 @@ def to_facts(session: Session, profile: BrandProfile, rows: Iterable[FactRow]) -
                 negative_score=row.negative_score,
                 skipped_reason=row.skipped_reason,
                 label_by=row.label_by,
+                also=frozenset(b for b in row.brands if b != row.brand and b in own),
             )
         )
         loaded.ids[f"{row.source}:{row.external_id}"] = row.id
@@ -141,16 +143,18 @@ def to_facts(session: Session, profile: BrandProfile, rows: Iterable[FactRow]) -
 def load_window(
     session: Session, profile: BrandProfile, start: datetime, end: datetime
 ) -> LoadedFacts:
-    """The brand's and its competitors' mentions in ``[start, end)`` plus the brand's threads.
+    """Mentions counting for the brand or its competitors in ``[start, end)``, with the
+    threads of the brand's own (those collected for it: they may hold its complaints).
 
-    Competitor mentions only count as volume, so their threads are not followed.
+    Competitor mentions, and posts collected for another brand that name this one, only
+    count as volume, so their threads are not followed.
     """
     rows = rows_in_window(session, [profile.name, *profile.competitors], start, end)
     own = [r for r in rows if r.brand == profile.name]
-    rivals = [r for r in rows if r.brand != profile.name]
-    closure = thread_closure(session, own)
-    seen = {r.id for r in closure}
-    return to_facts(session, profile, [*closure, *(r for r in rivals if r.id not in seen)])
+    # a window row knows which brands it counts for; the same post read again by id does not
+    found = {r.id: r for r in thread_closure(session, own)}
+    found.update({r.id: r for r in rows})
+    return to_facts(session, profile, found.values())
 
 
 def load_threads_of(
@@ -165,16 +169,18 @@ def load_threads_of(
 def load_negatives(
     session: Session, profile: BrandProfile, start: datetime, end: datetime
 ) -> list[MentionFacts]:
-    """The brand's negative mentions created in ``[start, end]`` (spike detection)."""
+    """The negative mentions counting for the brand created in ``[start, end]`` (spikes)."""
     rows = negative_rows(session, profile.name, start, end)
+    # every row counts for the brand (a post naming it among others too); only the brand
+    # it was collected for can have written it
     return [
         MentionFacts(
             source=r.source,
             external_id=r.external_id,
-            brand=r.brand,
+            brand=profile.name,
             author=r.author,
             created_at=r.created_at,
-            is_brand_post=r.is_brand_post,
+            is_brand_post=r.is_brand_post and r.brand == profile.name,
             label=r.label,
         )
         for r in rows

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,9 +12,12 @@ from sqlalchemy.engine import Engine
 from monitor.config import Settings
 from monitor.importer import ImportFileError, iter_post_batches
 from monitor.importer.fields import shown
+from monitor.pipeline.brands import BrandMatcher
 from monitor.pipeline.refresh import refresh_items
 from monitor.pipeline.store import StoreResult, store_page
 from monitor.posts import Post
+from monitor.scoring.model import normalize_handle
+from monitor.scoring.threads import mentioned_handles
 from monitor.storage.db import run_transaction, session_scope
 from monitor.storage.mentions import UpsertResult, ids_by_keys
 
@@ -56,58 +58,29 @@ class ImportReport:
         )
 
 
-@dataclass
-class _BrandTerms:
-    name: str
-    accounts_by_source: dict[str, set[str]] = field(default_factory=dict)
-    words: list[str] = field(default_factory=list)  # name and keywords, matched as whole words
-
-    def accounts(self, source: str) -> set[str]:
-        """The brand's handles on ``source``, or on any source when none are configured there."""
-        if self.accounts_by_source.get(source):
-            return self.accounts_by_source[source]
-        return {a for accounts in self.accounts_by_source.values() for a in accounts}
-
-
 class BrandResolver:
     """Finds the configured brand (or competitor) a file row belongs to."""
 
     def __init__(self, settings: Settings) -> None:
-        self._terms: dict[str, _BrandTerms] = {}
-        #: App Store app ids to their brand: a review row names its app, not an account.
-        self._apps: dict[str, str] = {}
-        for brand in settings.config.brands:
-            for name in [brand.name, *(c.name for c in brand.competitors)]:
-                self._terms[name.lower()] = _BrandTerms(name, words=[name.lower()])
-        for source, targets in settings.targets.items():
-            for t in targets:
-                entry = self._terms[t.brand.lower()]
-                handles = {a.lower().lstrip("@") for a in t.accounts}
-                entry.accounts_by_source.setdefault(source, set()).update(handles)
-                app_id = getattr(t.settings, "app_id", None)
-                if app_id:
-                    self._apps[str(app_id)] = entry.name
-                for keyword in getattr(t.settings, "keywords", None) or []:
-                    if keyword.lower() not in entry.words:
-                        entry.words.append(keyword.lower())
+        self.matcher = BrandMatcher(settings)
+        self._terms = self.matcher.terms
 
     def brand_of(self, post: Post) -> str | None:
         """The row's brand, else the brand whose account wrote or is addressed, else by name."""
         if post.brand:
             entry = self._terms.get(post.brand.lower())
             return entry.name if entry else None
-        app = self._apps.get(str(post.raw.get("app_id") or ""))
+        app = self.matcher.apps.get(str(post.raw.get("app_id") or ""))
         if app is not None:  # matched as collection does: the app a review is about
             return app
-        author = post.author.lower().lstrip("@")
-        text = post.text.lower()
-        handles = set(re.findall(r"@(\w{1,50})", text))
+        author = normalize_handle(post.author)
+        handles = mentioned_handles(post.text)
         for entry in self._terms.values():
             accounts = entry.accounts(post.source)
             if author in accounts or handles & accounts:
                 return entry.name
         for entry in self._terms.values():
-            if any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text) for w in entry.words):
+            if entry.matches(post.text):
                 return entry.name
         return None
 
@@ -119,7 +92,7 @@ class BrandResolver:
     def is_brand_post(self, post: Post, brand: str) -> bool:
         """The row's author is one of that brand's accounts."""
         entry = self._terms.get(brand.lower())
-        return entry is not None and post.author.lower().lstrip("@") in entry.accounts(post.source)
+        return entry is not None and normalize_handle(post.author) in entry.accounts(post.source)
 
 
 def import_file(
@@ -216,5 +189,6 @@ def _store(
             brand_of=lambda p: brands[p.key],
             is_brand_post=lambda p: resolver.is_brand_post(p, brands[p.key]),
             now=now,
+            named=resolver.matcher.named_by,
         ),
     )

@@ -32,7 +32,6 @@ from monitor.scoring import (
 from monitor.scoring.kpis import row_from_parts
 from monitor.scoring.model import require_aware
 from monitor.scoring.parts import PARTS_KEY, KpiParts
-from monitor.scoring.stats import mean
 from monitor.storage.db import session_scope
 from monitor.storage.scores import stored_kpis
 
@@ -42,16 +41,18 @@ Values = dict[str, Any]
 
 @dataclass(frozen=True, slots=True)
 class KpiStatus:
-    """One KPI of a brand's day, with its target, the change and the 7-day mean.
+    """One KPI of a brand's day, with its target, the change and the 7-day figure.
 
     ``period`` is the target's period (``"day"`` without a target). ``value`` is the KPI
     over that period ending with the day (the day's value for ``"day"``; a week target is
     recomputed over the 7 days, never averaged), ``previous`` the period before it and
     ``change`` = value − previous. ``day_value`` is always the day's own value and
-    ``mean_7d`` the mean of the daily values over the 7 days ending with the day (days
-    with nothing to measure left out). ``target`` is display text (``"≤ 60 /day"``), with
-    ``bound`` (``"min"``/``"max"``) and ``target_value`` in the KPI's unit for renderers;
-    ``met`` is ``None`` without a target or a value.
+    ``mean_7d`` the KPI over the 7 days ending with the day, recomputed over those days
+    (docs/kpis.md: a median of all their times, never a mean of daily medians); a count
+    is given per day (the 7 days' total / 7), to compare with the day's own. ``target`` is
+    display text (``"≤ 60 /day"``), with ``bound`` (``"min"``/``"max"``) and
+    ``target_value`` in the KPI's unit for renderers; ``met`` is ``None`` without a target
+    or a value.
     """
 
     key: str
@@ -227,7 +228,8 @@ def kpi_report(
     # the 7 days ending with ``day`` (the mean) and the day before them (the day's change)
     days = [day - timedelta(days=i) for i in range(7, -1, -1)]
     daily = daily_values(engine, settings, brand=config.name, days=days, source=source, clock=clock)
-    week, before = days[1:], daily[days[-2]]
+    before = daily[days[-2]]
+    seven = _span_values(engine, settings, config.name, days[1:], daily, source, clock)
     weekly = None
     if any(t.period == "week" for t in targets.values()):
         weekly = _week_values(engine, settings, config.name, day, source, clock)
@@ -241,7 +243,9 @@ def kpi_report(
             value, previous = _float(weekly[0].get(key)), _float(weekly[1].get(key))
         else:
             value, previous = day_value, _float(before.get(key))
-        known = [v for v in (_float(daily[d].get(key)) for d in week) if v is not None]
+        of_week = _float(seven.get(key))
+        if of_week is not None and kpi.whole:
+            of_week /= len(days) - 1  # a count per day over the 7 days
         statuses.append(
             KpiStatus(
                 key=key,
@@ -253,7 +257,7 @@ def kpi_report(
                 day_value=day_value,
                 previous=previous,
                 change=None if value is None or previous is None else value - previous,
-                mean_7d=mean(known),
+                mean_7d=of_week,
                 target=(
                     format_target(target.bound, target.value, unit, target.period)
                     if target is not None
@@ -265,6 +269,30 @@ def kpi_report(
             )
         )
     return statuses
+
+
+def _span_values(
+    engine: Engine,
+    settings: Settings,
+    brand: str,
+    days: list[date],
+    daily: dict[date, Values],
+    source: str,
+    clock: Clock,
+) -> Values:
+    """The KPIs over the consecutive ``days``, merged from their parts in ``daily``.
+
+    Recomputed from the mentions when a day has no parts (scored by an older version).
+    """
+    parts = [KpiParts.from_json(daily[d].get(PARTS_KEY, {})) for d in days]
+    if any(p is None for p in parts):
+        return range_row(
+            engine, settings, brand=brand, first=days[0], last=days[-1], source=source,
+            clock=clock,
+        )  # fmt: skip
+    merged = KpiParts.merge(p for p in parts if p is not None)
+    has_competitors = bool(settings.view(brand).competitors)
+    return row_from_parts(brand, source, days[0], days[-1], merged, has_competitors).values()
 
 
 def _week_values(

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.engine import Engine
 
 from monitor.config import BrandConfig, Settings
+from monitor.pipeline.brands import rematch_brands
 from monitor.pipeline.facts import (
     analyse_days,
     brand_profile,
@@ -23,6 +24,7 @@ from monitor.pipeline.kpis import KpiStatus, kpi_report, kpi_rows, stored_values
 from monitor.scoring import (
     Complaint,
     analyze_complaints,
+    day_bounds,
     kpis_from_view,
     local_day,
 )
@@ -78,17 +80,24 @@ def score_days(
     clock: Clock,
     days: Iterable[date],
     brand: str | None = None,
+    rematch: bool = False,
 ) -> ScoreReport:
     """Compute and store the KPI rows of ``days`` (brand-local) and rebuild their complaints.
 
     Idempotent: the same stored mentions scored at the same ``clock()`` give identical
     rows. Days are loaded in runs of at most a week, each with the whole of its threads.
+    ``rematch``: first match the days' mentions against the brands and keywords configured
+    now (:func:`monitor.pipeline.brands.rematch_brands`), as ``monitor score`` does.
     """
     now = _now(clock)
     params = scoring_params(settings)
     report = ScoreReport()
     wanted = sorted(set(days))
-    for config in brands_of(settings, brand):
+    configs = brands_of(settings, brand)
+    if rematch:
+        for run in day_runs(wanted):
+            rematch_brands(engine, settings, *_utc_span(configs, run[0], run[-1]))
+    for config in configs:
         profile = brand_profile(settings, config)
         for run in day_runs(wanted):
             with session_scope(engine) as session:
@@ -112,6 +121,12 @@ def score_days(
     return report
 
 
+def _utc_span(configs: Iterable[BrandConfig], first: date, last: date) -> tuple[datetime, datetime]:
+    """The UTC instants covering the local days ``first``..``last`` in every brand's zone."""
+    bounds = [day_bounds(first, last, config.zone) for config in configs]
+    return min(b[0] for b in bounds), max(b[1] for b in bounds)
+
+
 def item_record(c: Complaint, mention_id: int) -> ComplaintRecord:
     """The stored row of an analysed item (complaint, question or unknown)."""
     return ComplaintRecord(
@@ -130,12 +145,20 @@ def item_record(c: Complaint, mention_id: int) -> ComplaintRecord:
 
 
 def score_recent(engine: Engine, settings: Settings, *, clock: Clock, days: int) -> ScoreReport:
-    """Score the last ``days`` local days of every brand, today included (late replies)."""
+    """Score the last ``days`` local days of every brand, today included (late replies).
+
+    The days' mentions are first matched against the brands configured now.
+    """
     if days < 1:
         raise ValueError(f"days must be at least 1, got {days}")
     now = _now(clock)
     report = ScoreReport()
-    for config in settings.config.brands:
+    configs = list(settings.config.brands)
+    # one re-match for every brand's days (each brand's today differs by its time zone)
+    first = min(local_day(now, c.zone) for c in configs) - timedelta(days=days - 1)
+    last = max(local_day(now, c.zone) for c in configs)
+    rematch_brands(engine, settings, *_utc_span(configs, first, last))
+    for config in configs:
         today = local_day(now, config.zone)
         recent = [today - timedelta(days=i) for i in range(days)]
         report += score_days(engine, settings, clock=lambda: now, days=recent, brand=config.name)

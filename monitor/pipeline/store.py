@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -70,8 +70,12 @@ def store_page(
     brand_of: Callable[[Post], str],
     is_brand_post: Callable[[Post], bool],
     now: datetime,
+    named: Callable[[Post], Mapping[str, str]] | None = None,
 ) -> StoreResult:
     """Sanitize and upsert ``posts`` in the caller's transaction; one bad row never fails all.
+
+    Each post counts for ``brand_of(post)`` and for the brands ``named`` finds in it
+    (:class:`monitor.pipeline.brands.BrandMatcher`), stored with the post itself.
 
     A database error that is not about a row (connection lost, lock timeout, deadlock) is
     raised as it is: it would fail every row alike, and skipping them would lose the page.
@@ -94,8 +98,9 @@ def store_page(
     def upsert(batch: list[Post]) -> UpsertResult:
         with session.begin_nested():
             return upsert_posts(
-                session, batch, brand_of=brand_of, is_brand_post=is_brand_post, now=now
-            )
+                session, batch, brand_of=brand_of, is_brand_post=is_brand_post, now=now,
+                named=named,
+            )  # fmt: skip
 
     try:
         out.result += upsert(list(clean.values()))

@@ -26,9 +26,9 @@ class KpiLine:
     """One KPI of the digest day, with its target and how it moved.
 
     ``value``, ``change_vs_prev_day`` (value minus the previous day's value) and ``mean_7d``
-    (mean over the 7 days ending with the digest day) are all in ``unit``: rates on 0-1,
-    percentages on 0-100, the NPS proxy a score (-100 to 100), times in minutes. ``None``
-    means "nothing to measure", never 0.
+    (the KPI recomputed over the 7 days ending with the digest day, a count per day) are
+    all in ``unit``: rates on 0-1, percentages on 0-100, the NPS proxy a score (-100 to
+    100), times in minutes. ``None`` means "nothing to measure", never 0.
     ``target`` is display text such as ``"≤ 60 min"``; ``met`` is ``None`` without a target
     or without a value. ``higher_is_better`` only colours the change arrow.
     """

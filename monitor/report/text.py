@@ -60,7 +60,7 @@ def _kpi_table(digest: DigestData) -> list[str]:
     rows = [kpi_row(k) for k in digest.kpis]
     if not rows:
         return ["(no KPIs for this day)"]
-    header = ("KPI", "Value", "Target", "Status", "vs prev day", "7d mean")
+    header = ("KPI", "Value", "Target", "Status", "vs prev day", "last 7 days")
     cells = [header] + [(r.label, r.value, r.target, r.status, r.change, r.mean_7d) for r in rows]
     widths = [max(len(c[i]) for c in cells) for i in range(len(header))]
     lines = []

@@ -76,7 +76,7 @@ def spike_check(
     """
     now = require_aware(now, "now")
     view = BrandView.build(mentions, brand, now)
-    stamps = sorted(m.created_at for m in view.inbound() if m.label == "negative")
+    stamps = sorted(m.created_at for m in view.counted_inbound() if m.label == "negative")
 
     def count(end: datetime) -> int:
         return bisect_right(stamps, end) - bisect_right(stamps, end - timedelta(hours=1))

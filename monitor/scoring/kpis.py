@@ -200,7 +200,7 @@ def kpis_from_view(
     count only complaints, ``questions`` only questions.
     """
     start, end = day_bounds(start_day, end_day, view.profile.zone)
-    inbound = [m for m in view.inbound() if start <= m.created_at < end]
+    inbound = [m for m in view.counted_inbound() if start <= m.created_at < end]
     rivals = [m for m in view.competitor_inbound() if start <= m.created_at < end]
     of_days = [c for c in complaints if start <= c.created_at < end]
     names = sorted({m.source for m in inbound} | {m.source for m in rivals} | set(sources))

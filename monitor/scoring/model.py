@@ -68,6 +68,9 @@ class MentionFacts:
     skipped_reason: str | None = None
     #: who gave ``label``: ``"model"`` (or an import) or ``"human"`` (``monitor label``)
     label_by: str = "model"
+    #: the other brands and competitors the post names: it counts for them too (volume,
+    #: sentiment, share of voice) but its thread and complaint stay with ``brand``
+    also: frozenset[str] = frozenset()
     key: str = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -18,7 +18,9 @@ from monitor.scoring.stats import median, nearest_rank, ratio
 
 #: The key under which a stored day's values keep its parts (beside the KPI keys).
 PARTS_KEY = "_parts"
-PARTS_VERSION = 2  # 2: questions and questions_answered
+#: 2: questions and questions_answered; 3: volume and rivals count a post for every brand
+#: it names (a day stored by version 2 is recomputed, not merged with newer days)
+PARTS_VERSION = 3
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,10 @@ class BrandView:
     posts passed with ``brand=None`` (thread context only); ``competitor``: posts collected
     for a configured competitor. Posts of any other brand, and posts created after ``now``,
     are dropped, so scoring is "as of now" whatever the caller loaded.
+
+    A post counts for every brand it names (``MentionFacts.also``): ``named`` holds the
+    posts collected for someone else that name the brand (its inbound, never its items),
+    ``rival_named`` one entry per competitor a post names without being collected for it.
     """
 
     profile: BrandProfile
@@ -39,6 +43,8 @@ class BrandView:
     competitor: list[MentionFacts] = field(default_factory=list)
     by_key: dict[str, MentionFacts] = field(default_factory=dict)
     brand_keys: set[str] = field(default_factory=set)
+    named: list[MentionFacts] = field(default_factory=list)
+    rival_named: list[MentionFacts] = field(default_factory=list)
     _roots: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -52,6 +58,13 @@ class BrandView:
         for m in mentions:
             if m.created_at > now:
                 continue
+            if (
+                m.brand != profile.name
+                and profile.name in m.also
+                and not profile.is_account(m.source, m.author)
+            ):
+                view.named.append(m)
+            view.rival_named.extend(m for c in competitors if c in m.also and c != m.brand)
             if m.brand in competitors:
                 view.competitor.append(m)
                 continue
@@ -76,12 +89,21 @@ class BrandView:
         return mention.key in self.brand_keys
 
     def inbound(self) -> list[MentionFacts]:
-        """The brand's inbound mentions (own posts not written by a brand account)."""
+        """The brand's own inbound mentions (own posts not written by a brand account).
+
+        Posts collected for another brand that name this one are not among them (they have
+        no item or theme here): :meth:`counted_inbound` adds them.
+        """
         return [m for m in self.own if m.key not in self.brand_keys]
 
+    def counted_inbound(self) -> list[MentionFacts]:
+        """Every inbound mention the brand's KPIs count: its own, and those naming it."""
+        return self.inbound() + self.named
+
     def competitor_inbound(self) -> list[MentionFacts]:
-        """Competitor mentions not written by the competitor's own accounts."""
-        return [m for m in self.competitor if not m.is_brand_post]
+        """Competitor mentions not written by the competitor's own accounts, one per
+        competitor named (a post naming two competitors counts for each)."""
+        return [m for m in self.competitor if not m.is_brand_post] + self.rival_named
 
     def parent(self, mention: MentionFacts) -> MentionFacts | None:
         """The post ``mention`` replies to, when it was passed in."""

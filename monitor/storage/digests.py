@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from monitor.storage.models import AlertSent, DailyKpi, DigestRun, Mention
+from monitor.storage.models import AlertSent, DailyKpi, DigestRun, Mention, MentionBrand
 
 
 def kpi_rows(session: Session, brand: str, first: date, last: date) -> list[DailyKpi]:
@@ -23,14 +23,15 @@ def kpi_rows(session: Session, brand: str, first: date, last: date) -> list[Dail
 def extreme_mentions(
     session: Session, brand: str, label: str, start: datetime, end: datetime, limit: int
 ) -> list[Mention]:
-    """The most confident inbound mentions of one label in [start, end)."""
+    """The most confident inbound mentions of one label counting for ``brand`` in [start, end)."""
     stmt = (
         select(Mention)
+        .join(MentionBrand, col(MentionBrand.mention_id) == col(Mention.id))
         .where(
-            col(Mention.brand) == brand,
+            col(MentionBrand.brand) == brand,
+            col(MentionBrand.created_at) >= start,
+            col(MentionBrand.created_at) < end,
             col(Mention.sentiment) == label,
-            col(Mention.created_at) >= start,
-            col(Mention.created_at) < end,
             col(Mention.is_brand_post).is_(False),
         )
         .order_by(col(Mention.sentiment_confidence).desc(), col(Mention.created_at).desc())
@@ -42,16 +43,20 @@ def extreme_mentions(
 def inbound_volumes(
     session: Session, brands: Sequence[str], start: datetime, end: datetime
 ) -> dict[str, int]:
-    """Inbound mentions per brand name in [start, end) (share of voice)."""
+    """Inbound mentions per brand name in [start, end) (share of voice).
+
+    A post naming several of ``brands`` counts for each (docs/kpis.md).
+    """
     stmt = (
-        select(col(Mention.brand), func.count())
+        select(col(MentionBrand.brand), func.count())
+        .join(Mention, col(Mention.id) == col(MentionBrand.mention_id))
         .where(
-            col(Mention.brand).in_(list(brands)),
-            col(Mention.created_at) >= start,
-            col(Mention.created_at) < end,
+            col(MentionBrand.brand).in_(list(brands)),
+            col(MentionBrand.created_at) >= start,
+            col(MentionBrand.created_at) < end,
             col(Mention.is_brand_post).is_(False),
         )
-        .group_by(col(Mention.brand))
+        .group_by(col(MentionBrand.brand))
     )
     counts = {name: 0 for name in brands}
     counts.update({name: int(n) for name, n in session.execute(stmt)})

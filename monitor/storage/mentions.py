@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, delete, false, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    delete,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from monitor.posts import MAX_TEXT_CHARS, Post, clean_text
-from monitor.storage.models import Mention, SentimentLabel
+from monitor.storage.brands import TARGET, add_brands, sync_brands
+from monitor.storage.models import Mention, MentionBrand, SentimentLabel
 
 IMPORT_MODEL_NAME = "import"
 _CHUNK = 500
@@ -84,8 +96,8 @@ def keys_clause(keys: Sequence[tuple[str, str]]) -> ColumnElement[bool]:
     )
 
 
-def _insert_new(session: Session, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
-    """Insert the rows whose key is not stored yet; the keys this statement really inserted.
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
+    """Insert the rows whose key is not stored yet; the keys (and ids) it really inserted.
 
     One statement over rows in key order: on PostgreSQL a conflicting row is locked (``DO
     UPDATE ... WHERE false`` locks without writing), so every writer takes its row locks in
@@ -105,8 +117,8 @@ def _insert_new(session: Session, rows: list[dict[str, Any]]) -> set[tuple[str, 
         stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=keys)
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(dialect)
-    stmt = stmt.returning(table.c.source, table.c.external_id)
-    return {(r.source, r.external_id) for r in session.execute(stmt, rows)}
+    stmt = stmt.returning(table.c.id, table.c.source, table.c.external_id)
+    return {(r.source, r.external_id): int(r.id) for r in session.execute(stmt, rows)}
 
 
 def upsert_posts(
@@ -116,12 +128,16 @@ def upsert_posts(
     brand_of: Callable[[Post], str],
     is_brand_post: Callable[[Post], bool],
     now: datetime,
+    named: Callable[[Post], Mapping[str, str]] | None = None,
 ) -> UpsertResult:
     """Insert new posts, update edited ones, leave identical ones untouched.
 
     Runs inside the caller's transaction, so a page and its cursor commit together. Keys
     are handled in (source, external_id) order, the same in every writer; the counts are
     what the database did, so concurrent writers never both count one row as new.
+
+    Every post counts for ``brand_of(post)`` (``mention_brand``, how ``target``) and, when
+    ``named`` is given, for the brands it names (``{brand: how}``), in the same transaction.
     """
     result = UpsertResult()
     unique: dict[tuple[str, str], Post] = {}
@@ -130,7 +146,7 @@ def upsert_posts(
     items = sorted(unique.items(), key=lambda item: item[0])
     for start in range(0, len(items), _CHUNK):
         chunk = dict(items[start : start + _CHUNK])
-        result += _upsert_chunk(session, chunk, brand_of, is_brand_post, now)
+        result += _upsert_chunk(session, chunk, brand_of, is_brand_post, now, named)
     return result
 
 
@@ -140,6 +156,7 @@ def _upsert_chunk(
     brand_of: Callable[[Post], str],
     is_brand_post: Callable[[Post], bool],
     now: datetime,
+    named: Callable[[Post], Mapping[str, str]] | None,
 ) -> UpsertResult:
     result = UpsertResult()
     rows = {
@@ -148,12 +165,15 @@ def _upsert_chunk(
     }
     inserted = _insert_new(session, list(rows.values()))
     result.inserted = len(inserted)
+    ids = dict(inserted)
+    created = {ids[key]: rows[key]["created_at"] for key in inserted}
     stored_before = [key for key in chunk if key not in inserted]
     if stored_before:
         cols = [
             col(Mention.id),
             col(Mention.source),
             col(Mention.external_id),
+            col(Mention.created_at),
             *(getattr(Mention, f) for f in _MUTABLE),
         ]
         # Rows are locked (PostgreSQL) or the write lock held (SQLite): this read is current.
@@ -162,12 +182,31 @@ def _upsert_chunk(
             for r in session.execute(select(*cols).where(keys_clause(stored_before)))
         }
         for key in stored_before:
+            ids[key] = int(existing[key].id)
+            created[ids[key]] = existing[key].created_at
             if _update_if_edited(session, existing[key], rows[key], now):
                 result.updated += 1
             else:
                 result.unchanged += 1
+    _store_brands(chunk, rows, ids, created, named, session)
     _store_imported_labels(session, chunk, now)
     return result
+
+
+def _store_brands(
+    chunk: dict[tuple[str, str], Post],
+    rows: dict[tuple[str, str], dict[str, Any]],
+    ids: dict[tuple[str, str], int],
+    created: dict[int, datetime],
+    named: Callable[[Post], Mapping[str, str]] | None,
+    session: Session,
+) -> None:
+    """The brands each post of the chunk counts for: its own, plus those it names."""
+    if named is None:
+        add_brands(session, [(ids[k], rows[k]["brand"], TARGET, created[ids[k]]) for k in chunk])
+        return
+    wanted = {ids[k]: {**named(post), rows[k]["brand"]: TARGET} for k, post in chunk.items()}
+    sync_brands(session, wanted, created)
 
 
 def _update_if_edited(session: Session, old: Any, row: dict[str, Any], now: datetime) -> bool:
@@ -279,7 +318,13 @@ def matching_mentions(session: Session, flt: MentionFilter) -> int:
 def _filtered(stmt: Any, flt: MentionFilter) -> Any:
     """``stmt`` with the filter's conditions (not its order or limit)."""
     if flt.brands:
-        stmt = stmt.where(col(Mention.brand).in_(list(flt.brands)))
+        # every mention counting for one of the brands: those naming it among others too
+        # (a primary-key look-up per row, so "newest first, 50" still stops early)
+        counted = exists().where(
+            col(MentionBrand.mention_id) == col(Mention.id),
+            col(MentionBrand.brand).in_(list(flt.brands)),
+        )
+        stmt = stmt.where(counted)
     if flt.sentiment:
         stmt = stmt.where(col(Mention.sentiment) == flt.sentiment)
     if flt.since:

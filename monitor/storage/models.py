@@ -1,4 +1,4 @@
-"""Tables: mentions, labels, checkpoints, health, KPIs, complaints, triage, alerts, themes."""
+"""Tables: mentions and their brands, labels, checkpoints, health, KPIs, complaints, themes…"""
 
 from __future__ import annotations
 
@@ -58,6 +58,24 @@ class Mention(SQLModel, table=True):
     sentiment: str | None = Field(default=None, max_length=16)
     sentiment_confidence: float | None = None
     raw: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON(), nullable=False))
+
+
+class MentionBrand(SQLModel, table=True):
+    """A brand or competitor a mention counts for, and how it was matched (docs/kpis.md).
+
+    ``how``: ``target`` (collected or imported for that brand: ``mention.brand``),
+    ``handle`` (written by or naming one of its accounts), ``keyword`` (names the brand or
+    one of its keywords as a whole word). ``created_at`` is the mention's, copied so that a
+    brand's window is one range scan of this table's index.
+    """
+
+    __tablename__ = "mention_brand"
+    __table_args__ = (Index("ix_mention_brand_brand_created", "brand", "created_at"),)
+
+    mention_id: int = Field(primary_key=True, foreign_key="mention.id", ondelete="CASCADE")
+    brand: str = Field(primary_key=True, max_length=128)
+    how: str = Field(max_length=16)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class SentimentLabel(SQLModel, table=True):

@@ -10,15 +10,21 @@ more to bind than to look up).
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, Select, String, any_, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col
 
-from monitor.storage.models import LabelCorrection, Mention, Resolution, SentimentLabel
+from monitor.storage.models import (
+    LabelCorrection,
+    Mention,
+    MentionBrand,
+    Resolution,
+    SentimentLabel,
+)
 
 CHUNK = 500
 PG_CHUNK = 5000
@@ -52,6 +58,8 @@ class FactRow:
     negative_score: float | None
     skipped_reason: str | None = None
     label_by: str = "model"
+    #: The asked-for brands the post counts for (``mention_brand``); empty when read by id.
+    brands: tuple[str, ...] = ()
 
 
 _COLUMNS: tuple[Any, ...] = (
@@ -137,16 +145,36 @@ def _ids_where(session: Session, column: Any, keys: Iterable[Key]) -> set[int]:
     return found
 
 
+def _counted_for(
+    session: Session, stmt: Select[Any], brands: Sequence[str], start: datetime, end: datetime
+) -> list[FactRow]:
+    """The rows of ``stmt`` joined to the ``brands`` they count for, each row once.
+
+    ``mention_brand`` is searched on its (brand, created_at) index; a post counting for
+    several of ``brands`` comes back once with all of them in ``FactRow.brands``.
+    """
+    stmt = (
+        stmt.add_columns(col(MentionBrand.brand))
+        .join(MentionBrand, col(MentionBrand.mention_id) == col(Mention.id))
+        .where(
+            col(MentionBrand.brand).in_(list(brands)),
+            col(MentionBrand.created_at) >= start,
+            col(MentionBrand.created_at) < end,
+        )
+    )
+    found: dict[int, FactRow] = {}
+    named: dict[int, list[str]] = {}
+    for r in session.connection().execute(stmt):
+        row = found.setdefault(int(r[0]), _row(r))
+        named.setdefault(row.id, []).append(r[-1])
+    return [replace(row, brands=tuple(sorted(named[i]))) for i, row in found.items()]
+
+
 def rows_in_window(
     session: Session, brands: Sequence[str], start: datetime, end: datetime
 ) -> list[FactRow]:
-    """Mentions collected for any of ``brands`` created in ``[start, end)``."""
-    stmt = _select().where(
-        col(Mention.brand).in_(list(brands)),
-        col(Mention.created_at) >= start,
-        col(Mention.created_at) < end,
-    )
-    return _rows(session, stmt)
+    """Mentions counting for any of ``brands`` (``mention_brand``) created in ``[start, end)``."""
+    return _counted_for(session, _select(), brands, start, end)
 
 
 def rows_by_ids(session: Session, ids: Collection[int]) -> list[FactRow]:
@@ -199,14 +227,10 @@ def thread_closure(session: Session, seeds: Iterable[FactRow]) -> list[FactRow]:
 
 
 def negative_rows(session: Session, brand: str, start: datetime, end: datetime) -> list[FactRow]:
-    """The brand's mentions labeled negative created in ``[start, end]`` (spike counting)."""
-    stmt = _select().where(
-        col(Mention.brand) == brand,
-        col(Mention.sentiment) == "negative",  # the model's label: the index-backed scan
-        col(Mention.created_at) >= start,
-        col(Mention.created_at) <= end,
-    )
-    return _rows(session, stmt)
+    """The mentions counting for ``brand`` labeled negative created in ``[start, end]``."""
+    stmt = _select().where(col(Mention.sentiment) == "negative")  # the model's label
+    # [start, end]: the window's end is included, so the range ends just after it
+    return _counted_for(session, stmt, [brand], start, end + timedelta(microseconds=1))
 
 
 @dataclass(frozen=True, slots=True)
