@@ -1,7 +1,7 @@
 """mention-to-brand attribution: every brand and competitor a mention counts for
 
 Revision ID: 0006_mention_brands
-Revises: 0004_themes
+Revises: 0005_users
 
 Existing mentions are backfilled from their ``brand`` column (how = ``target``); the other
 brands a post names are added by ``monitor score`` (it re-matches the days it scores
@@ -14,7 +14,7 @@ import monitor.storage.types
 
 
 revision = "0006_mention_brands"
-down_revision = "0004_themes"
+down_revision = "0005_users"
 branch_labels = None
 depends_on = None
 
