@@ -261,12 +261,16 @@ class MentionFilter:
     search: str | None = None
     inbound_only: bool = True
     limit: int = 50
+    #: Rows skipped before the first returned (a page of a search).
+    offset: int = 0
 
 
 def recent_mentions(session: Session, flt: MentionFilter) -> list[Mention]:
     """Mentions newest first, served by the (brand, sentiment, created_at) index."""
     stmt = _filtered(select(Mention), flt)
     stmt = stmt.order_by(col(Mention.created_at).desc(), col(Mention.id).desc()).limit(flt.limit)
+    if flt.offset:
+        stmt = stmt.offset(flt.offset)
     return list(session.execute(stmt).scalars())
 
 
