@@ -29,6 +29,9 @@ from monitor.storage.models import Mention
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 MAX_EXPORT_ROWS = 100_000
+#: Matches are counted up to this many; past it a page says "more than" (a count of a whole
+#: busy year costs most of a second, the page itself a few milliseconds).
+COUNT_CAP = 10_000
 #: Without a date range a search looks at the last week (the created_at index stays useful).
 DEFAULT_DAYS = 7
 _EXPORT_CHUNK = 1000
@@ -60,7 +63,11 @@ class MentionHit:
 
 @dataclass(frozen=True, slots=True)
 class MentionPage:
-    """One page of a search: the hits, how many match in all, and the range searched."""
+    """One page of a search: the hits, how many match in all, and the range searched.
+
+    ``total`` is exact below :data:`COUNT_CAP`; at the cap ``more`` is set and ``total``
+    is the cap (pages beyond it are still served, the "older" link stays).
+    """
 
     hits: list[MentionHit]
     total: int
@@ -69,11 +76,13 @@ class MentionPage:
     first: date
     last: date
     brands: list[str] = field(default_factory=list)
+    more: bool = False
 
     @property
     def pages(self) -> int:
-        """How many pages the matches fill (at least one)."""
-        return max(1, -(-self.total // self.per_page))
+        """How many pages the matches fill (at least one; at the cap, at least one more)."""
+        counted = max(1, -(-self.total // self.per_page))
+        return max(counted, self.page + 1) if self.more and self.hits else counted
 
 
 def brand_zones(settings: Settings) -> dict[str, ZoneInfo]:
@@ -157,7 +166,7 @@ def search_mentions(
         if flt.offset == 0 and len(rows) < flt.limit:
             total = len(rows)  # the whole result is on this page: no count query
         else:
-            total = matching_mentions(session, flt)
+            total = matching_mentions(session, flt, cap=COUNT_CAP)
         flags = complaint_flags(session, [m.id for m in rows if m.id is not None])
     return MentionPage(
         hits=_hits(rows, flags, brand_zones(settings)),
@@ -167,6 +176,7 @@ def search_mentions(
         first=first,
         last=last,
         brands=searchable_names(settings),
+        more=total >= COUNT_CAP,
     )
 
 

@@ -90,8 +90,8 @@ def settings_summary(settings: Settings) -> list[SettingsSection]:
     ):
         sections.append(SettingsSection(title, _lines(model)))
     for extra in ("web",):  # sections added by later parts of the config, when present
-        model = getattr(config, extra, None)
-        if isinstance(model, BaseModel):
-            sections.append(SettingsSection(extra.capitalize(), _lines(model)))
+        later = getattr(config, extra, None)
+        if isinstance(later, BaseModel):
+            sections.append(SettingsSection(extra.capitalize(), _lines(later)))
     # belt and braces: a secret pasted into a plain field is masked too
     return [SettingsSection(s.title, [(k, redact(v)) for k, v in s.lines]) for s in sections]

@@ -274,9 +274,17 @@ def recent_mentions(session: Session, flt: MentionFilter) -> list[Mention]:
     return list(session.execute(stmt).scalars())
 
 
-def matching_mentions(session: Session, flt: MentionFilter) -> int:
-    """How many mentions match ``flt`` in all (its limit aside): "50 of 513"."""
-    stmt = _filtered(select(func.count()).select_from(Mention), flt)
+def matching_mentions(session: Session, flt: MentionFilter, *, cap: int | None = None) -> int:
+    """How many mentions match ``flt`` in all (its limit aside): "50 of 513".
+
+    With ``cap``, counting stops at ``cap`` (a year of a busy brand need not be counted
+    row by row to say "more than 10000").
+    """
+    if cap is None:
+        stmt = _filtered(select(func.count()).select_from(Mention), flt)
+    else:
+        found = _filtered(select(col(Mention.id)), flt).limit(cap).subquery()
+        stmt = select(func.count()).select_from(found)
     return int(session.execute(stmt).scalar_one())
 
 

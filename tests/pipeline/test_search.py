@@ -111,3 +111,17 @@ def test_csv_export_has_every_match_and_keeps_data_inert(seeded: Engine) -> None
     assert hostile[-1].startswith("'=HYPERLINK")  # never run as a formula
     assert "\n" not in hostile[-1] and "\\n" in hostile[-1]  # one record, one line
     assert text.count("\n") == len(rows)
+
+
+def test_counting_stops_at_the_cap(seeded: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    import monitor.pipeline.search as search
+
+    settings = scenario_settings()
+    whole = search_mentions(seeded, settings, MentionQuery(brand="Acme", per_page=500), now=NOW)
+    monkeypatch.setattr(search, "COUNT_CAP", 5)
+    page = search_mentions(seeded, settings, MentionQuery(brand="Acme", per_page=2), now=NOW)
+    assert (page.total, page.more, page.pages) == (5, True, 3)
+    deep = search_mentions(
+        seeded, settings, MentionQuery(brand="Acme", per_page=2, page=4), now=NOW
+    )
+    assert _keys(deep) == _keys(whole)[6:8] and deep.pages == 5  # past the cap: still served
