@@ -137,19 +137,25 @@ def kpi_view(
     )
 
 
-def kpi_charts(
-    engine: Engine, settings: Settings, *, brand: str, first: date, last: date
-) -> dict[str, bytes]:
-    """The digest's charts (PNG bytes by chart name) of ``brand`` over ``first``..``last``."""
+def kpi_chart(
+    engine: Engine, settings: Settings, *, brand: str, first: date, last: date, name: str
+) -> bytes:
+    """One of the digest's charts (by its name in ``CHART_TITLES``) of ``brand`` as PNG bytes."""
     # imported here: the digest pipeline and matplotlib are heavy, and only charts need them
     from monitor.pipeline.digest import history_from_rows
-    from monitor.report.charts import render_charts
+    from monitor.report import charts
     from monitor.storage.digests import kpi_rows as stored_rows
 
+    draw = {
+        charts.SENTIMENT_MIX: charts.sentiment_mix_chart,
+        charts.VOLUME_BY_SOURCE: charts.volume_by_source_chart,
+        charts.FRT_TREND: charts.frt_trend_chart,
+    }
+    if name not in draw:
+        raise UsageError(f"no chart called {name!r} (charts: {', '.join(draw)})")
     config = settings.view(brand)
     if last < first:
         raise UsageError(f"the date range ends ({last}) before it starts ({first})")
     with session_scope(engine) as session:
         rows = stored_rows(session, config.name, first, last)
-    history = history_from_rows(rows, first, last, settings.config.sla_minutes)
-    return render_charts(history)
+    return draw[name](history_from_rows(rows, first, last, settings.config.sla_minutes))

@@ -12,10 +12,14 @@ from sqlalchemy.engine import Engine
 
 from monitor.config import load_config
 from monitor.errors import UsageError
-from monitor.pipeline.kpi_page import kpi_charts, kpi_view
+from monitor.pipeline.digest import history_from_rows
+from monitor.pipeline.kpi_page import kpi_chart, kpi_view
 from monitor.pipeline.score import score_days
 from monitor.pipeline.search import MentionQuery, search_mentions
+from monitor.report.charts import CHART_TITLES, render_charts
 from monitor.scoring import KPI_KEYS
+from monitor.storage.db import session_scope
+from monitor.storage.digests import kpi_rows as stored_rows
 from tests.cli.test_boundary import Cli
 from tests.cli.test_kpis_cli import AT_NOW
 from tests.cli.test_scoring_cli import CONFIG
@@ -98,6 +102,15 @@ def test_charts_are_the_digests_pngs(setup: tuple[Engine, Cli]) -> None:
     settings = load_config(cli.config)
     days = [date(2026, 10, d) for d in range(1, 9)]
     score_days(engine, settings, clock=lambda: NOW, days=days, brand="Acme")
-    charts = kpi_charts(engine, settings, brand="Acme", first=days[0], last=days[-1])
-    assert list(charts) == ["sentiment_mix", "volume_by_source", "frt_trend"]
-    assert all(png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 2000 for png in charts.values())
+    charts = {
+        name: kpi_chart(engine, settings, brand="Acme", first=days[0], last=days[-1], name=name)
+        for name in CHART_TITLES
+    }
+    with session_scope(engine) as session:
+        rows = stored_rows(session, "Acme", days[0], days[-1])
+    assert len(rows) > 8  # scored: the charts have data
+    digest = render_charts(history_from_rows(rows, days[0], days[-1], 60))
+    assert charts == digest  # the digest's own drawing of the same rows
+    assert all(png.startswith(b"\x89PNG\r\n\x1a\n") for png in charts.values())
+    with pytest.raises(UsageError, match="no chart called 'pie'"):
+        kpi_chart(engine, settings, brand="Acme", first=days[0], last=days[-1], name="pie")
