@@ -241,6 +241,29 @@ class DaemonConfig(_Strict):
     metrics_port: int | None = Field(default=9464, ge=0, le=65535)
 
 
+class WebConfig(_Strict):
+    """``monitor web`` (and ``monitor run`` when enabled): the team's browser inbox."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    #: The path prefix when a reverse proxy serves the inbox under one (``/monitor``).
+    base_path: str = ""
+    session_hours: float = Field(default=12, gt=0, le=90 * DAY_HOURS)
+    #: Signs session cookies; unset: one generated and kept in the database.
+    secret: SecretStr | None = None
+    #: Trust X-Forwarded-Proto/For from these proxy addresses (Secure cookies, client address).
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1"])
+
+    @field_validator("base_path")
+    @classmethod
+    def _clean_base_path(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and (not value.startswith("/") or any(c in value for c in "?#\\ ")):
+            raise ValueError("use a path such as /monitor (leading slash, no query)")
+        return value
+
+
 class MonitorConfig(_Strict):
     """The whole of config.yaml after validation."""
 
@@ -259,6 +282,7 @@ class MonitorConfig(_Strict):
     email: EmailConfig = Field(default_factory=EmailConfig)
     slack: SlackConfig = Field(default_factory=SlackConfig)
     daemon: DaemonConfig = Field(default_factory=DaemonConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
 
 
 @dataclass(frozen=True)

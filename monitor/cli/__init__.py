@@ -19,6 +19,7 @@ from monitor.cli import (
     sources,
     themes,
     triage,
+    web,
 )
 from monitor.cli.boundary import BoundaryGroup
 from monitor.escape import install_log_escaping
@@ -73,6 +74,7 @@ digest.register(app)
 sources.register(app)
 alerts.register(app)
 themes.register(app)
+web.register(app)
 
 
 def main() -> None:

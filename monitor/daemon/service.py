@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
@@ -28,6 +29,9 @@ from monitor.storage.db import session_scope
 from monitor.storage.locks import LockHeld, database_lock
 from monitor.storage.migrate import ensure_schema
 from monitor.storage.models import Mention
+
+if TYPE_CHECKING:
+    from monitor.web.server import WebThread
 
 log = logging.getLogger("monitor.daemon")
 #: How often the main thread looks at the stop flag a signal handler set.
@@ -122,6 +126,7 @@ class Daemon:
         self.scheduler: BackgroundScheduler | None = None
         self.health: HealthServer | None = None
         self.labeler: PageLabeler | None = None
+        self.web: WebThread | None = None
 
     def prepare(self) -> bool:
         """Create or upgrade the schema; True when the database already held mentions."""
@@ -148,6 +153,12 @@ class Daemon:
                     f"{exc.strerror or exc} (change daemon.metrics_port, or null to switch it off)"
                 ) from None
             log.info("health and metrics at %s (/healthz, /metrics)", self.health.url)
+        if self.settings.config.web.enabled:
+            # its own thread and event loop: a slow page never delays a collector
+            from monitor.web.server import WebThread  # starlette, uvicorn: only when enabled
+
+            self.web = WebThread(self.settings, self.ctx.engine, self.ctx.clock)
+            self.web.start()
         specs = self.specs(catch_up_digests=had_data)
         # before the first collect job, so its first page is labeled the moment it is stored
         self.labeler = PageLabeler(self.ctx)
@@ -173,6 +184,9 @@ class Daemon:
         if self.health is not None:
             self.health.stop()
             self.health = None
+        if self.web is not None:
+            self.web.stop()
+            self.web = None
         log.info("stopped")
 
     def _signalled(self, name: str) -> None:

@@ -99,6 +99,7 @@ class QueueFilter:
     states: tuple[str, ...] = DEFAULT_STATES
     assignee: str | None = None
     overdue_only: bool = False
+    sources: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for kind in self.kinds:
@@ -139,6 +140,7 @@ def queue(
             i
             for i in found
             if (not where.kinds or i.kind in where.kinds)
+            and (not where.sources or i.source in where.sources)
             and (where.assignee is None or i.assignee == where.assignee)
         )
     return sort_queue(items)

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from monitor.config import Settings
 from monitor.errors import UsageError
@@ -58,6 +59,11 @@ def _now(clock: Clock) -> datetime:
     return require_aware(clock(), "clock()")
 
 
+#: An action's extra change, made in the same transaction as its state and audit row;
+#: it returns True when the item's day must be rescored (KPIs changed).
+Change = Callable[[Session, Located], bool]
+
+
 def _record(
     engine: Engine,
     settings: Settings,
@@ -68,30 +74,24 @@ def _record(
     actor: str,
     clock: Clock,
     note: str | None = None,
+    now: datetime | None = None,
+    change: Change | None = None,
     **state: object,
 ) -> ActionResult:
-    """Locate the item, store the manual state and the audit row, show the item again."""
-    now = _now(clock)
+    """Locate the item, make the change, store the manual state and the audit row, rescore
+    the item's day when the change asks for it, and show the item again."""
+    now = _now(clock) if now is None else now
     found = locate(engine, settings, key, now=now)
+    rescore = False
     with session_scope(engine) as session:
+        if change is not None:
+            rescore = change(session, found)
         if state:
             update_state(session, found.mention_id, now, **state)
         add_audit(
             session, found.mention_id, action=action, actor=actor, at=now, detail=detail, note=note
         )
-    return _result(engine, settings, key, found, action, detail, now)
-
-
-def _result(
-    engine: Engine,
-    settings: Settings,
-    key: str,
-    found: Located,
-    action: str,
-    detail: str,
-    now: datetime,
-    day: date | None = None,
-) -> ActionResult:
+    day = _rescore(engine, settings, found.brand, found.item.created_at, now) if rescore else None
     again = locate(engine, settings, found.key, now=now)
     return ActionResult(key, found.key, found.brand, action, detail, again.shown(settings), day)
 
@@ -171,17 +171,16 @@ def resolve(
     resolved_at = now if at is None else require_aware(at, "resolution time")
     if resolved_at > now:
         raise UsageError(f"resolution time {resolved_at.isoformat()} is in the future")
-    found = locate(engine, settings, key, now=now)
-    stamp = resolved_at.strftime("%Y-%m-%d %H:%M UTC")
-    with session_scope(engine) as session:
+
+    def store(session: Session, found: Located) -> bool:
         save_resolution(session, found.mention_id, resolved_at, note, now)
-        update_state(session, found.mention_id, now, reopened_at=None)
-        add_audit(
-            session, found.mention_id, action="resolve", actor=actor, at=now,
-            detail=f"at {stamp}", note=note,
-        )  # fmt: skip
-    day = _rescore(engine, settings, found.brand, found.item.created_at, now)
-    return _result(engine, settings, key, found, "resolve", f"at {stamp}", now, day)
+        return True
+
+    detail = f"at {resolved_at.strftime('%Y-%m-%d %H:%M UTC')}"
+    return _record(
+        engine, settings, key, "resolve", detail, actor=actor, clock=clock, note=note, now=now,
+        change=store, reopened_at=None,
+    )  # fmt: skip
 
 
 def reopen(
@@ -195,19 +194,47 @@ def reopen(
 ) -> ActionResult:
     """Put the item back in the queue: undo a manual resolution, a close and a snooze."""
     now = _now(clock)
-    found = locate(engine, settings, key, now=now)
-    ids = [found.analysis.ids[k] for k in found.item.member_keys if k in found.analysis.ids]
-    with session_scope(engine) as session:
-        removed = delete_resolutions(session, ids)
-        update_state(
-            session, found.mention_id, now, reopened_at=now, closed_at=None, snoozed_until=None
-        )
-        add_audit(
-            session, found.mention_id, action="reopen", actor=actor, at=now, detail="reopened",
+
+    def unresolve(session: Session, found: Located) -> bool:
+        ids = [found.analysis.ids[k] for k in found.item.member_keys if k in found.analysis.ids]
+        return delete_resolutions(session, ids) > 0  # only a manual resolution moves KPIs
+
+    return _record(
+        engine, settings, key, "reopen", "reopened", actor=actor, clock=clock, note=note,
+        now=now, change=unresolve, reopened_at=now, closed_at=None, snoozed_until=None,
+    )  # fmt: skip
+
+
+def close_items(
+    engine: Engine,
+    settings: Settings,
+    keys: list[str],
+    *,
+    actor: str,
+    clock: Clock,
+    note: str | None = None,
+) -> list[ActionResult]:
+    """Close the named items (bulk close): they leave the queue as abandoned, audited."""
+    if not keys:
+        raise UsageError("no item chosen to close")
+    now = _now(clock)
+    return [
+        _record(
+            engine,
+            settings,
+            key,
+            "close",
+            "closed",
+            actor=actor,
+            clock=clock,
             note=note,
-        )  # fmt: skip
-    day = _rescore(engine, settings, found.brand, found.item.created_at, now) if removed else None
-    return _result(engine, settings, key, found, "reopen", "reopened", now, day)
+            now=now,
+            closed_at=now,
+            snoozed_until=None,
+            reopened_at=None,
+        )
+        for key in keys
+    ]
 
 
 def close_older(

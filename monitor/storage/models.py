@@ -301,3 +301,39 @@ class ThemeMention(SQLModel, table=True):
     brand: str = Field(max_length=128)
     theme_id: int | None = Field(default=None, foreign_key="theme.id", ondelete="CASCADE")
     computed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class WebUser(SQLModel, table=True):
+    """A person who signs in to the web inbox: a name, a role and an argon2 password hash."""
+
+    __tablename__ = "web_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=128, sa_column_kwargs={"unique": True})
+    role: str = Field(max_length=16)
+    password_hash: str = Field(sa_column=Column(Text(), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser: the SHA-256 of its random id, its user, CSRF token and expiry."""
+
+    __tablename__ = "web_session"
+    __table_args__ = (Index("ix_web_session_user", "user_id"),)
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="web_user.id", ondelete="CASCADE")
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class AppSecret(SQLModel, table=True):
+    """A generated secret the product keeps (the session-cookie key when none is configured)."""
+
+    __tablename__ = "app_secret"
+
+    name: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=256)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

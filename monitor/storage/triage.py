@@ -95,6 +95,39 @@ def audit_of(session: Session, mention_id: int) -> list[TriageAudit]:
     return list(session.execute(stmt).scalars())
 
 
+def earlier_items(
+    session: Session, brand: str, source: str, author: str, before: datetime, limit: int
+) -> list[tuple[str, datetime, str, str, datetime | None, str]]:
+    """An author's items of a brand on a source before ``before``, newest first.
+
+    Each as ``(key, created_at, kind, reason, resolved_at, text)``.
+    """
+    stmt = (
+        select(
+            col(Mention.source),
+            col(Mention.external_id),
+            col(Complaint.created_at),
+            col(Complaint.kind),
+            col(Complaint.reason),
+            col(Complaint.resolved_at),
+            col(Mention.text),
+        )
+        .join(Mention, col(Mention.id) == col(Complaint.mention_id))
+        .where(
+            col(Complaint.brand) == brand,
+            col(Complaint.source) == source,
+            col(Mention.author) == author,
+            col(Complaint.created_at) < before,
+        )
+        .order_by(col(Complaint.created_at).desc())
+        .limit(limit)
+    )
+    return [
+        (f"{s}:{e}", at, kind, reason, resolved, text)
+        for s, e, at, kind, reason, resolved, text in session.execute(stmt)
+    ]
+
+
 def delete_resolutions(session: Session, mention_ids: Collection[int]) -> int:
     """Remove the manual resolutions of ``mention_ids``; how many there were."""
     if not mention_ids:

@@ -11,7 +11,10 @@ import pytest
 from monitor.collectors import registry
 from monitor.storage.migrate import head_revision, shipped_head
 
-HEAVY = ("torch", "transformers", "matplotlib", "alembic", "jinja2", "sqlalchemy", "pydantic")
+HEAVY = (
+    *("torch", "transformers", "matplotlib", "alembic", "jinja2", "sqlalchemy", "pydantic"),
+    *("starlette", "uvicorn", "argon2", "itsdangerous", "multipart", "python_multipart"),
+)
 CLIENTS = ("atproto_client", "mastodon", "praw", "tweepy", "googleapiclient", "jwt")
 
 
