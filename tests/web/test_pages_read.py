@@ -178,9 +178,10 @@ def test_digest_archive_opens_the_digest_as_mailed_in_its_own_policy(
     assert link is not None, listing
     document = client.get(link.group(1))
     assert document.status_code == 200
-    policy = document.headers.get_list("content-security-policy")
-    assert any("sandbox" in p and "script-src" not in p for p in policy)
-    assert all("'unsafe-eval'" not in p for p in policy)
+    (policy,) = document.headers.get_list("content-security-policy")  # its own, alone
+    assert policy.endswith("sandbox") and "default-src 'none'" in policy
+    assert "script-src" not in policy  # falls back to default-src 'none': no script at all
+    assert document.headers["x-frame-options"] == "DENY"
     assert "data:image/png;base64," in document.text  # charts inlined, no extra request
     assert "<script" not in document.text
     assert client.get("/digests/Acme/2026-10-01").status_code == 404
