@@ -71,8 +71,6 @@ brands:
 sources:
   x: {{enabled: false}}
   reddit: {{enabled: false}}
-web:
-  secret: bench-secret-not-used-anywhere-else
 """
 
 

@@ -31,7 +31,7 @@ MAX_PAGE_SIZE = 500
 MAX_EXPORT_ROWS = 100_000
 #: Matches are counted up to this many; past it a page says "more than" (a count of a whole
 #: busy year costs most of a second, the page itself a few milliseconds).
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 #: Without a date range a search looks at the last week (the created_at index stays useful).
 DEFAULT_DAYS = 7
 _EXPORT_CHUNK = 1000
