@@ -174,6 +174,8 @@ def test_cli_help_lists_every_command() -> None:
         "import",
         "resolve",
         "sentiment",
+        "web",
+        "user",
     ):
         assert command in result.output
 
@@ -287,3 +289,23 @@ def test_model_languages_are_validated() -> None:
     raw["sentiment"] = {"multilingual": True}
     sentiment = parse_config(raw, env={"X_BEARER_TOKEN": "t"}).config.sentiment
     assert sentiment.supported_languages is None
+
+
+def test_web_defaults_bind_localhost_and_are_off() -> None:
+    web = parse_config(BASE, env={"X_BEARER_TOKEN": "t"}).config.web
+    assert (web.enabled, web.host, web.port, web.base_path, web.secret) == (
+        False, "127.0.0.1", 8080, "", None,
+    )  # fmt: skip
+
+
+def test_web_base_path_and_secret_are_checked() -> None:
+    raw = yaml.safe_load(yaml.safe_dump(BASE))
+    raw["web"] = {"base_path": "/monitor/", "secret": "${MONITOR_WEB_SECRET}"}
+    web = parse_config(raw, env={"X_BEARER_TOKEN": "t", "MONITOR_WEB_SECRET": "k" * 40}).config.web
+    assert web.base_path == "/monitor"
+    assert web.secret is not None and web.secret.get_secret_value() == "k" * 40
+    raw["web"] = {"base_path": "monitor?x=1", "secret": "literal-key"}
+    assert problems(raw) == [
+        "web.secret: write credentials as an ${ENV_VAR} reference, not a literal",
+        "web.base_path: Value error, use a path such as /monitor (leading slash, no query)",
+    ]

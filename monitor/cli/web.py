@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -47,13 +48,21 @@ def web(
     ] = None,
 ) -> None:
     """Serve the team's web inbox until SIGTERM/SIGINT."""
-    from monitor.web.server import serve  # starlette, uvicorn, jinja2: only when serving
+    from monitor.daemon.signals import install_stop_handlers
+    from monitor.web.server import WebThread  # starlette, uvicorn, jinja2: only when serving
 
     ctx = context(config, db)
-    cfg = ctx.settings.config.web
-    shown_port = cfg.port if port is None else port
-    say(f"web inbox at http://{host or cfg.host}:{shown_port}{cfg.base_path}/ (Ctrl-C to stop)")
-    raise typer.Exit(serve(ctx.settings, ctx.engine, host=host, port=port, clock=ctx.now))
+    server = WebThread(ctx.settings, ctx.engine, ctx.now, host=host, port=port)
+    stop = threading.Event()
+    restore = install_stop_handlers(lambda _name: stop.set())
+    try:
+        server.start()
+        say(f"web inbox at {server.url}{ctx.settings.config.web.base_path}/ (Ctrl-C to stop)")
+        while not stop.wait(0.2):
+            pass
+    finally:
+        server.stop()
+        restore()
 
 
 def _read_password(from_stdin: bool) -> str:

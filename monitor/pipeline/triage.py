@@ -175,12 +175,22 @@ def stored_post(session: Session, key: str) -> tuple[int, str, datetime]:
     return mention.id, mention.brand, mention.created_at
 
 
-def locate(engine: Engine, settings: Settings, key: str, *, now: datetime) -> Located:
-    """The item whose first post, follow-up or thread is ``key``.
+@dataclass(frozen=True)
+class Analysed:
+    """A stored post of a configured brand with its thread analysed (items and marks)."""
 
-    In a thread with several items, the one of the post's author wins, else the latest
-    still needing a reply, else the latest. Raises :class:`UnknownMentionError` (not
-    stored) or :class:`NotAnItemError` (stored, but in no item of a configured brand).
+    key: str
+    mention_id: int
+    brand: str
+    analysis: Analysis
+    marks: dict[str, TriageMarks]
+
+
+def analysed_post(engine: Engine, settings: Settings, key: str, *, now: datetime) -> Analysed:
+    """The post ``key`` with its whole thread analysed at ``now``.
+
+    Raises :class:`UnknownMentionError` (not stored) or :class:`NotAnItemError` (a post of
+    a brand that is not configured).
     """
     key = ":".join(parse_key(key))
     with session_scope(engine) as session:
@@ -192,15 +202,28 @@ def locate(engine: Engine, settings: Settings, key: str, *, now: datetime) -> Lo
         params = scoring_params(settings)
         analysis = analyse_threads(session, profile, params, [mention_id], now)
         marks = _marks(session, analysis)
-    item = _pick(analysis, key)
+    return Analysed(key, mention_id, brand, analysis, marks)
+
+
+def locate(engine: Engine, settings: Settings, key: str, *, now: datetime) -> Located:
+    """The item whose first post, follow-up or thread is ``key``.
+
+    In a thread with several items, the one of the post's author wins, else the latest
+    still needing a reply, else the latest. Raises :class:`UnknownMentionError` (not
+    stored) or :class:`NotAnItemError` (stored, but in no item of a configured brand).
+    """
+    found = analysed_post(engine, settings, key, now=now)
+    analysis = found.analysis
+    item = _pick(analysis, found.key)
     if item is None:
         raise NotAnItemError(
-            f"{key} is not a needs-reply item of {brand} nor in the thread of one "
+            f"{found.key} is not a needs-reply item of {found.brand} nor in the thread of one "
             "(see `monitor unanswered` for the items)"
         )
     return Located(
-        item.key, brand, analysis.ids[item.key], item, marks.get(item.key), analysis, now
-    )
+        item.key, found.brand, analysis.ids[item.key], item, found.marks.get(item.key),
+        analysis, now,
+    )  # fmt: skip
 
 
 def _pick(analysis: Analysis, key: str) -> Complaint | None:

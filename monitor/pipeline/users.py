@@ -8,6 +8,7 @@ a password change and a removed user end them at once, and restarts keep them.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 import threading
@@ -41,6 +42,7 @@ from monitor.storage.users import (
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
 
+log = logging.getLogger("monitor.web")
 Clock = Callable[[], datetime]
 #: Least to most trusted: a viewer looks, an agent acts on items, an admin also manages.
 ROLES = ("viewer", "agent", "admin")
@@ -237,7 +239,11 @@ def sign_in(
     """
     from argon2.exceptions import InvalidHashError, VerificationError
 
-    limiter.check(name, address)
+    try:
+        limiter.check(name, address)
+    except TooManyAttempts:
+        log.warning("sign-in as %r from %s refused: too many failures", name, address)
+        raise
     now = require_aware(clock(), "clock()")
     with session_scope(engine) as session:
         user = user_by_name(session, name)
@@ -249,8 +255,10 @@ def sign_in(
             ok = False
         if not ok or user is None or user.id is None:
             limiter.failed(name, address)
+            log.warning("failed sign-in as %r from %s", name, address)
             raise SignInRefused("wrong user name or password")
         limiter.succeeded(name)
+        log.info("%s signed in from %s", user.name, address)
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         expires = now + lifetime
         delete_expired_sessions(session, now)

@@ -1,10 +1,11 @@
-"""Serving the app with uvicorn: in the foreground (``monitor web``) or in a thread (``run``)."""
+"""Serving the app with uvicorn in its own thread (``monitor web``, and ``monitor run``)."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -37,28 +38,20 @@ def _server(
     return uvicorn.Server(config)
 
 
-def serve(
-    settings: Settings, engine: Engine, *, host: str | None = None, port: int | None = None,
-    clock: Callable[[], datetime],
-) -> int:  # fmt: skip
-    """Serve until SIGTERM/SIGINT; the exit status (3 when the address cannot be bound)."""
-    server = _server(settings, engine, host, port, clock)
-    with contextlib.suppress(SystemExit):  # uvicorn exits when it cannot bind: reported below
-        server.run()
-    if not server.started:
-        raise EnvironmentUnavailable(
-            f"cannot serve the web inbox on {server.config.host}:{server.config.port} "
-            "(in use, or not an address of this machine): choose another --host/--port"
-        )
-    return 0
-
-
 class WebThread:
-    """The web inbox in its own thread beside the daemon's jobs (``web.enabled: true``)."""
+    """The web inbox in its own thread and event loop: a slow page never delays a job."""
 
-    def __init__(self, settings: Settings, engine: Engine, clock: Callable[[], datetime]) -> None:
-        self.server = _server(settings, engine, None, None, clock)
-        self.thread = threading.Thread(target=self.server.run, name="monitor-web", daemon=True)
+    def __init__(
+        self, settings: Settings, engine: Engine, clock: Callable[[], datetime], *,
+        host: str | None = None, port: int | None = None,
+    ) -> None:  # fmt: skip
+        self.server = _server(settings, engine, host, port, clock)
+        # in a thread uvicorn installs no signal handlers: the caller decides when to stop
+        self.thread = threading.Thread(target=self._run, name="monitor-web", daemon=True)
+
+    def _run(self) -> None:
+        with contextlib.suppress(SystemExit):  # uvicorn exits when it cannot bind: see start()
+            self.server.run()
 
     @property
     def url(self) -> str:
@@ -68,14 +61,15 @@ class WebThread:
     def start(self, timeout: float = 10.0) -> None:
         """Start serving; raise :class:`EnvironmentUnavailable` when it does not come up."""
         self.thread.start()
-        waited = 0.0
-        while not self.server.started and self.thread.is_alive() and waited < timeout:
-            threading.Event().wait(0.05)
-            waited += 0.05
+        deadline = time.monotonic() + timeout
+        while not self.server.started and self.thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
         if not self.server.started:
             self.stop()
             raise EnvironmentUnavailable(
-                f"cannot serve the web inbox on {self.url}: choose another web.host/web.port"
+                f"cannot serve the web inbox on {self.server.config.host}:"
+                f"{self.server.config.port} (in use, or not an address of this machine): "
+                "choose another --host/--port or web.host/web.port"
             )
         log.info("web inbox at %s", self.url)
 

@@ -17,7 +17,7 @@ from monitor.pipeline.score import score_days
 from monitor.pipeline.users import SignInLimiter, add_user
 from monitor.web.app import create_app
 from tests.pipeline.scenario_db import scenario_settings, seed
-from tests.scoring.scenario import DAY, NOW, build
+from tests.scoring.scenario import DAY, NOW, build, post
 
 D = date.fromisoformat(DAY)
 DAYS = [D - timedelta(days=1), D, D + timedelta(days=1), D + timedelta(days=2)]
@@ -26,6 +26,15 @@ PASSWORDS = {"ann": "ann-password-1", "bo": "bo-password-22", "cy": "cy-password
 ROLES = {"ann": "admin", "bo": "agent", "cy": "viewer"}
 USER_OF_ROLE = {role: name for name, role in ROLES.items()}
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+#: A post that would run script or a template expression if it were not escaped.
+HOSTILE = "<script>alert(1)</script> {{7*7}} @AcmeHelp"
+#: Besides the scenario: an earlier item of uma (x:801's author) and a hostile complaint.
+EXTRA = [
+    post("x", "800", "uma", "10-07 09:00", "@AcmeHelp login broken", thread="800",
+         label="negative", conf=0.9, neg=0.9),
+    post("x", "900", "mallory", "10-08 13:40", HOSTILE, thread="900", label="negative",
+         conf=0.95, neg=0.95, followers=5),
+]  # fmt: skip
 
 
 def clock() -> datetime:
@@ -42,7 +51,8 @@ def settings() -> Settings:
 @pytest.fixture
 def seeded(engine: Engine, settings: Settings) -> Engine:
     """The scenario scored, and a user for each role."""
-    seed(engine, build())
+    scenario = build()
+    seed(engine, scenario, [*scenario.mentions, *EXTRA])
     score_days(engine, settings, clock=clock, days=DAYS)
     for name, role in ROLES.items():
         add_user(engine, name, role, PASSWORDS[name], clock=clock)
