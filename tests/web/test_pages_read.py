@@ -93,7 +93,7 @@ def test_read_pages_take_no_post(client_as: Client) -> None:
 
 def test_mention_search_pages_and_escapes(client_as: Client, hostile: Engine) -> None:
     client, _ = client_as("viewer")
-    html = client.get("/mentions", params={"text": "script", "first": "2026-10-01"}).text
+    html = client.get("/mentions", params={"text": "pwned", "first": "2026-10-01"}).text
     assert "1 mention from 2026-10-01 to 2026-10-08" in html
     assert "<script>alert" not in html and "&lt;script&gt;alert(&#39;pwned&#39;)" in html
     assert "<img src=x" not in html
