@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 from urllib.parse import quote, urlencode
 
 from starlette.exceptions import HTTPException
@@ -28,6 +29,7 @@ from monitor.web.routes_auth import safe_next
 #: The longest snooze the form accepts (the CLI takes any future time).
 MAX_SNOOZE_HOURS = 90 * 24
 MAX_NOTE_CHARS = 10_000
+T = TypeVar("T")
 
 
 def _key(call: Call) -> str:
@@ -39,7 +41,7 @@ def item_url(call: Call, key: str) -> str:
     return call.url("/items/" + quote(key, safe=":"))
 
 
-def _run(fn: Callable[[], object]) -> object:
+def _run(fn: Callable[[], T]) -> T:
     """Run a pipeline call; its expected errors as 404 (no such item) or 400 (bad input)."""
     try:
         return fn()
@@ -87,7 +89,6 @@ def _act(call: Call, fn: Callable[..., actions.ActionResult], **kwargs: object) 
     result = _run(
         lambda: fn(web.engine, web.settings, key, actor=call.user.name, clock=web.clock, **kwargs)
     )
-    assert isinstance(result, actions.ActionResult)
     return _done(call, _shown(result), item_url(call, result.key))
 
 
@@ -146,7 +147,6 @@ def label(call: Call) -> Response:
             clock=web.clock,
         )
     )
-    assert isinstance(result, actions.LabelResult)
     notice = f"{result.key}: labeled {result.label} (model: {result.model_label or 'none'})"
     return _done(call, notice, item_url(call, key))
 
@@ -166,7 +166,6 @@ def close(call: Call) -> Response:
             note=_note(call),
         )
     )
-    assert isinstance(results, list)
     return _done(call, f"closed {len(results)} items", call.url("/"))
 
 

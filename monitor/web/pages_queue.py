@@ -17,8 +17,8 @@ from monitor.scoring.unanswered import ABANDONED, AWAITING_REPLY, KINDS, NEW, SN
 from monitor.web.guard import Call, view
 from monitor.web.render import page
 
-#: Rows rendered at once: the most urgent first (keeps the page small; the count says more).
-MAX_ROWS = 200
+#: Rows rendered at once, most urgent first: 100 rows with their forms stay under 300 KB.
+MAX_ROWS = 100
 LISTED_STATES = (NEW, AWAITING_REPLY, SNOOZED, ABANDONED)
 #: Seconds between the queue's background refreshes.
 REFRESH_SECONDS = 15

@@ -56,7 +56,7 @@ def _form_page(
 
 
 async def login_form(request: Request) -> Response:
-    """The sign-in form (already signed in: straight to the queue)."""
+    """The sign-in form with the browser's pre-session CSRF token (kept in a cookie)."""
     web = web_state(request)
     return _form_page(request, web, next_=request.query_params.get("next", ""))
 

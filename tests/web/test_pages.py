@@ -147,3 +147,14 @@ def test_the_api_lists_the_queue_as_the_cli_does(client_as: ClientAs) -> None:
     items = client.get("/api/queue?state=abandoned").json()
     assert [i["id"] for i in items] == ["x:401", "x:800", "appstore:r1"]
     assert items[0]["state"] == "abandoned" and items[0]["followers"] == 999
+
+
+def test_an_item_opened_from_a_filtered_queue_leads_back_to_it(client_as: ClientAs) -> None:
+    client, _ = client_as("viewer")
+    queue = client.get("/?state=abandoned&source=appstore").text
+    link = re.search(r'<a href="([^"]+)" class="open">appstore:r1</a>', queue)
+    assert link is not None
+    href = link.group(1).replace("&amp;", "&")
+    assert href == "/items/appstore%3Ar1?next=/%3Fsource%3Dappstore%26state%3Dabandoned"
+    item = client.get(href).text
+    assert '<a href="/?source=appstore&amp;state=abandoned" class="back">' in item

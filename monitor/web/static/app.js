@@ -74,10 +74,13 @@
     if (selected !== null) { select(current()); }
   });
 
-  // A refresh waits while focus is on a row's form, so the row is not redrawn under the user.
+  // A background refresh waits while focus is on a row's form or rows are checked for a
+  // bulk close, so nothing the user is doing is redrawn away under them.
   document.addEventListener("htmx:beforeRequest", function (event) {
+    if (!event.target || event.target.id !== "queue-rows") { return; }
     var el = document.activeElement;
-    if (event.target && event.target.id === "queue-rows" && el && el.closest && el.closest("#queue-rows form")) {
+    var busy = el && el.closest && el.closest("#queue-rows form");
+    if (busy || document.querySelector("#queue-rows input[type=checkbox]:checked")) {
       event.preventDefault();
     }
   });
