@@ -22,7 +22,6 @@ from monitor.cli.tables import AUTHOR_CELLS, Column, CsvOpt, WideOpt, age_text, 
 from monitor.posts import SENTIMENT_LABELS
 
 if TYPE_CHECKING:
-    from monitor.config import Settings
     from monitor.storage.models import Mention
 
 
@@ -68,6 +67,7 @@ def mentions(
         raise UsageError(
             f"--sentiment must be one of {', '.join(SENTIMENT_LABELS)}, not {sentiment!r}"
         )
+    from monitor.pipeline.search import brand_zones
     from monitor.storage.complaints import complaint_flags
     from monitor.storage.db import session_scope
     from monitor.storage.mentions import MentionFilter, matching_mentions, recent_mentions
@@ -95,16 +95,6 @@ def mentions(
     ]
     count = f"{len(docs)} of {total}" if total > len(docs) else str(len(docs))
     render(MENTION_COLUMNS, shown, chosen, title=f"{count} mentions", documents=docs)
-
-
-def brand_zones(settings: Settings) -> dict[str, ZoneInfo]:
-    """Each configured brand's and competitor's time zone (a competitor's is its owner's)."""
-    zones: dict[str, ZoneInfo] = {}
-    for b in settings.config.brands:
-        zones[b.name.casefold()] = b.zone
-        for c in b.competitors:
-            zones.setdefault(c.name.casefold(), b.zone)
-    return zones
 
 
 @dataclass(frozen=True, slots=True)

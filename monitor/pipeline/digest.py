@@ -117,7 +117,7 @@ def build_digest(
         timezone=brand.timezone,
         generated_at=now,
         kpis=tuple(_kpi_line(s) for s in statuses),
-        history=_history(rows, first, day, settings.config.sla_minutes),
+        history=history_from_rows(rows, first, day, settings.config.sla_minutes),
         top_unanswered=tuple(
             UnansweredItem(
                 source=q.source,
@@ -173,7 +173,8 @@ def _mention(m: StoredMention) -> Mention:
     )
 
 
-def _history(rows: list[DailyKpi], first: date, last: date, sla_minutes: float) -> History:
+def history_from_rows(rows: list[DailyKpi], first: date, last: date, sla_minutes: float) -> History:
+    """The charts' day series (sentiment, volume by source, first-response time) from KPI rows."""
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     by_key = {(r.source, r.day): r.values for r in rows}
     sources = sorted({r.source for r in rows if r.source != "all"})

@@ -300,18 +300,30 @@ class MentionFilter:
     search: str | None = None
     inbound_only: bool = True
     limit: int = 50
+    #: Rows skipped before the first returned (a page of a search).
+    offset: int = 0
 
 
 def recent_mentions(session: Session, flt: MentionFilter) -> list[Mention]:
     """Mentions newest first, served by the (brand, sentiment, created_at) index."""
     stmt = _filtered(select(Mention), flt)
     stmt = stmt.order_by(col(Mention.created_at).desc(), col(Mention.id).desc()).limit(flt.limit)
+    if flt.offset:
+        stmt = stmt.offset(flt.offset)
     return list(session.execute(stmt).scalars())
 
 
-def matching_mentions(session: Session, flt: MentionFilter) -> int:
-    """How many mentions match ``flt`` in all (its limit aside): "50 of 513"."""
-    stmt = _filtered(select(func.count()).select_from(Mention), flt)
+def matching_mentions(session: Session, flt: MentionFilter, *, cap: int | None = None) -> int:
+    """How many mentions match ``flt`` in all (its limit aside): "50 of 513".
+
+    With ``cap``, counting stops at ``cap`` (a year of a busy brand need not be counted
+    row by row to say "more than 10000").
+    """
+    if cap is None:
+        stmt = _filtered(select(func.count()).select_from(Mention), flt)
+    else:
+        found = _filtered(select(col(Mention.id)), flt).limit(cap).subquery()
+        stmt = select(func.count()).select_from(found)
     return int(session.execute(stmt).scalar_one())
 
 

@@ -140,7 +140,11 @@ class Complaint(SQLModel, table=True):
     """Scorer output per needs-reply item (``kind``): the queue's source, rebuilt on scoring."""
 
     __tablename__ = "complaint"
-    __table_args__ = (Index("ix_complaint_brand_open", "brand", "answered", "created_at"),)
+    __table_args__ = (
+        Index("ix_complaint_brand_open", "brand", "answered", "created_at"),
+        # the queue's open items of a brand (resolved_at IS NULL): scripts/bench_web.py
+        Index("ix_complaint_brand_resolved", "brand", "resolved_at"),
+    )
 
     mention_id: int = Field(primary_key=True, foreign_key="mention.id", ondelete="CASCADE")
     brand: str = Field(max_length=128)

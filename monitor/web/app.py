@@ -33,6 +33,10 @@ PAGE_MODULES = (
     "monitor.web.routes_auth",
     "monitor.web.pages_queue",
     "monitor.web.pages_item",
+    "monitor.web.pages_mentions",
+    "monitor.web.pages_kpis",
+    "monitor.web.pages_digests",
+    "monitor.web.pages_status",
 )
 _TITLES = {
     400: "Bad request",
