@@ -1,7 +1,7 @@
 """web indexes: the queue's open items by brand (complaint.brand, resolved_at)
 
 Revision ID: 0007_web_indexes
-Revises: 0005_users
+Revises: 0006_mention_brands
 
 Measured by scripts/bench_web.py: on 100 k complaints the open items of a brand took
 92 ms (every complaint of the brand read) and take under 1 ms with this index.
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = "0007_web_indexes"
-down_revision = "0005_users"
+down_revision = "0006_mention_brands"
 branch_labels = None
 depends_on = None
 
