@@ -73,9 +73,13 @@ def test_score_since_then_kpis_json_rows(cli: Any) -> None:
     assert list(row) == ["brand", "source", "date", *KPI_KEYS, "targets"]  # a complete day: judged
     assert (row["brand"], row["source"], row["date"]) == ("Acme", "all", DAY)
     want = dict(EXPECTED_ROWS[(DAY, "all")])
-    # frank's extra post x:402 folds into his complaint: one more negative mention
-    want.update(volume=20, negative=13)
-    assert row["volume"] == 20 and row["complaints"] == want["complaints"]
+    # frank's extra post x:402 folds into his complaint: one more negative mention; and
+    # `score` matches the day's posts against the config: reddit:g3 "globex vs acme"
+    # (collected for Globex) and x:i1 "@AcmeHelp @InitechCare both down" (for Initech) name
+    # Acme, so they count as Acme mentions too (issue 10 item 6), never as its complaints
+    want.update(volume=22, negative=14)
+    assert row["volume"] == 22 and row["negative"] == 14
+    assert row["complaints"] == want["complaints"]
     assert row["response_rate"] == pytest.approx(want["response_rate"])
     assert row["abandonment_rate"] == pytest.approx(want["abandonment_rate"])
 
@@ -87,7 +91,8 @@ def test_kpis_json_for_several_days_and_a_source(cli: Any) -> None:
     assert [r["date"] for r in rows] == ["2026-10-06", "2026-10-07", "2026-10-08"]
     assert (span["date"], span["end_date"]) == ("2026-10-06", "2026-10-08")  # the range row
     assert {r["source"] for r in [*rows, span]} == {"reddit"}
-    assert rows[0]["volume"] == 4 and rows[1]["volume"] == 0  # 10-07 was computed, not stored
+    # 10-06: reddit:g3 "globex vs acme" counts for Acme once `score` matched it (item 6)
+    assert rows[0]["volume"] == 5 and rows[1]["volume"] == 0  # 10-07 was computed, not stored
 
 
 def test_kpis_table_shows_targets_and_status(cli: Any) -> None:
