@@ -36,12 +36,6 @@ from monitor.storage.models import Mention
 from tests.daemon.fake_source import BEARER_ENV, USER, running_gated_x
 from tests.daemon.test_realtime import realtime_config, tweet
 
-
-def unanswered(engine, settings, *, clock):  # type: ignore[no-untyped-def]
-    """The default needs-reply queue (every brand, open states), most urgent first."""
-    return queue(engine, settings, clock=clock, where=QueueFilter())
-
-
 #: A page whose items are not listed after this long counts as missed.
 GIVE_UP_SECONDS = 120.0
 POLL_QUEUE_SECONDS = 0.05
@@ -85,7 +79,7 @@ def main() -> int:
         def listed(ids: set[str]) -> float | None:
             deadline = time.monotonic() + GIVE_UP_SECONDS
             while time.monotonic() < deadline:
-                keys = {i.key for i in unanswered(engine, settings, clock=utc_now)}
+                keys = {i.key for i in queue(engine, settings, clock=utc_now, where=QueueFilter())}
                 if ids <= keys:
                     return time.monotonic()
                 time.sleep(POLL_QUEUE_SECONDS)

@@ -11,15 +11,22 @@ mentions of Acme, Globex and two unrelated brands, spread over ``--days`` days. 
 prints seconds for: scoring every day once (to fill the complaint table and store each day's
 KPI parts), scoring one day (target < 1 s), the daemon's rescoring of the last 3 days, the
 KPI report of a day (with a weekly target, merged from the stored daily parts), what
-``monitor kpis --days 7`` computes (target < 0.5 s), the two weeks merged against the same
-recomputed from 14 days of mentions (and whether they are equal), the unanswered queue and
-one alert check.
+``monitor kpis --days 7`` computes (target < 0.5 s), the real ``monitor kpis --days 7``
+command in a fresh process (median of 5, wall and CPU, clock pinned to the data's "now"),
+the two weeks and the 7-day range merged against the same recomputed from the mentions (and
+whether they are equal), the unanswered queue and one alert check. ``--reuse --scored``
+times an already built and scored ``--db`` again without rescoring every day.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import resource
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -34,7 +41,12 @@ from monitor.collectors.base import Target
 from monitor.collectors.x.settings import XBrandSettings
 from monitor.config import MonitorConfig, Settings
 from monitor.pipeline.alerts import check_and_send_alerts
-from monitor.pipeline.kpis import _week_values, _week_values_recomputed
+from monitor.pipeline.kpis import (
+    _week_values,
+    _week_values_recomputed,
+    range_row,
+    range_row_recomputed,
+)
 from monitor.pipeline.score import kpi_report, kpi_rows, score_days, score_recent
 from monitor.pipeline.triage import QueueFilter
 from monitor.pipeline.triage import queue as needs_reply
@@ -62,6 +74,23 @@ WORDS = [
     "love",
 ]
 BATCH = 20_000
+REPO = Path(__file__).resolve().parent.parent
+#: The config of :func:`settings_for_bench` as a file, for the real command.
+CONFIG = """
+database_url: {url}
+brands:
+  - name: Acme
+    timezone: Europe/Berlin
+    sources:
+      x: {{query: acme, accounts: [AcmeHelp]}}
+    competitors:
+      - {{name: Globex, sources: {{x: {{query: globex}}}}}}
+    targets:
+      response_rate: {{min: 0.9}}
+      frt_median_min: {{max: 60, period: week}}
+sources:
+  x: {{enabled: false}}
+"""
 
 
 def settings_for_bench() -> Settings:
@@ -294,17 +323,43 @@ def timed(label: str, action: Callable[[], Any]) -> Any:
     return result
 
 
-def run(url: str, days: int) -> None:
+def command_seconds(url: str, args: list[str], runs: int = 5) -> tuple[float, float]:
+    """Median wall and CPU seconds of ``monitor ARGS`` in fresh processes, clock at NOW."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-kpis-"))
+    config = folder / "config.yaml"
+    config.write_text(CONFIG.format(url=url), encoding="utf-8")
+    code = (
+        "import datetime, monitor.cli.common as common\n"
+        f"at = datetime.datetime.fromisoformat({NOW.isoformat()!r})\n"
+        "common.AppContext.now = staticmethod(lambda: at)\n"
+        "from monitor.cli import main\nmain()"
+    )
+    command = [sys.executable, "-c", code, *args, "--config", str(config)]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    walls, cpus = [], []
+    for attempt in range(runs + 1):  # the first run writes .pyc files and fills the OS cache
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL, cwd=folder)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if attempt:
+            walls.append(time.perf_counter() - started)
+            cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def run(url: str, days: int, *, scored: bool = False) -> None:
     """Time scoring, the KPI report, the unanswered queue and an alert check."""
     engine = make_engine(url)
     settings = settings_for_bench()
     today = local_day(NOW, settings.brand("Acme").zone)
     every_day = [today - timedelta(days=i) for i in range(days + 1)]
-    report = timed(
-        f"score all {len(every_day)} days (fills complaints)",
-        lambda: score_days(engine, settings, clock=lambda: NOW, days=every_day),
-    )
-    print(f"  {report.rows} KPI rows, {report.complaints:,} complaints")
+    if not scored:
+        report = timed(
+            f"score all {len(every_day)} days (fills complaints)",
+            lambda: score_days(engine, settings, clock=lambda: NOW, days=every_day),
+        )
+        print(f"  {report.rows} KPI rows, {report.complaints:,} complaints")
     day = today - timedelta(days=1)
     for attempt in (1, 2):
         timed(
@@ -322,10 +377,26 @@ def run(url: str, days: int) -> None:
     week = [day - timedelta(days=i) for i in range(6, -1, -1)]
 
     def kpis_command() -> None:  # what `monitor kpis --days 7` asks the library for
-        kpi_rows(engine, settings, brand="Acme", days=week, clock=lambda: NOW)
+        kpi_rows(engine, settings, brand="Acme", days=[*week[1:], today], clock=lambda: NOW)
         kpi_report(engine, settings, brand="Acme", day=day, clock=lambda: NOW)
+        range_row(engine, settings, brand="Acme", first=week[1], last=today, clock=lambda: NOW)
 
     timed("monitor kpis --days 7 (library calls, weekly target) (target < 0.5 s)", kpis_command)
+    wall, cpu = command_seconds(url, ["kpis", "--days", "7", "--brand", "Acme"])
+    print(
+        f"monitor kpis --days 7 (the command, fresh process, median of 5): wall {wall:.3f} s, "
+        f"cpu {cpu:.3f} s (load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+    )
+    span = {"brand": "Acme", "first": week[1], "last": today, "clock": lambda: NOW}
+    merged_span = timed(
+        "the 7-day range row merged from stored parts",
+        lambda: range_row(engine, settings, **span),  # type: ignore[arg-type]
+    )
+    recomputed_span = timed(
+        "the same recomputed from 7 days of mentions (before)",
+        lambda: range_row_recomputed(engine, settings, **span),  # type: ignore[arg-type]
+    )
+    print(f"  merged == recomputed: {merged_span == recomputed_span}")
     merged = timed(
         "the two weeks merged from stored parts",
         lambda: _week_values(engine, settings, "Acme", day, ALL_SOURCES, lambda: NOW),
@@ -362,6 +433,9 @@ def main() -> None:
     parser.add_argument("--db", type=Path, help="SQLite file to build (default: a temp file)")
     parser.add_argument("--postgres", help="PostgreSQL URL of an EMPTY database to use instead")
     parser.add_argument("--reuse", action="store_true", help="time an already built --db")
+    parser.add_argument(
+        "--scored", action="store_true", help="with --reuse: its days are scored, skip that"
+    )
     args = parser.parse_args()
     if args.postgres:
         url = args.postgres
@@ -371,7 +445,7 @@ def main() -> None:
         print(f"database: {path}")
     if not args.reuse:
         build(url, args.rows, args.complaints, args.answered, args.days)
-    run(url, args.days)
+    run(url, args.days, scored=args.reuse and args.scored)
 
 
 if __name__ == "__main__":

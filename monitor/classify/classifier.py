@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -26,7 +26,7 @@ class SentimentClassifier:
         self,
         *,
         model_name: str,
-        revision: str,
+        revision: str | Callable[[], str],
         tokenizer: Any,
         model: torch.nn.Module,
         mapping: LabelMapping,
@@ -37,7 +37,7 @@ class SentimentClassifier:
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self.model_name = model_name
-        self.revision = revision
+        self._revision = revision
         self.tokenizer = tokenizer
         self.model = model
         self.mapping = mapping
@@ -48,6 +48,17 @@ class SentimentClassifier:
         self.languages = languages
         pad = getattr(tokenizer, "pad_token_id", None)
         self._pad_id = 0 if pad is None else int(pad)
+
+    @property
+    def revision(self) -> str:
+        """The model's revision; a callable given is called once, when first asked.
+
+        Hashing the weights takes a noticeable part of a cold ``sentiment predict``, which
+        never stores a label and so never needs it.
+        """
+        if callable(self._revision):
+            self._revision = self._revision()
+        return self._revision
 
     def classify(self, texts: Sequence[str]) -> list[Prediction]:
         """Classify `texts`, returning one `Prediction` per text in input order.

@@ -71,7 +71,7 @@ def _load(
         limits.append(tokenizer.model_max_length)
     return SentimentClassifier(
         model_name=model,
-        revision=_revision(model, net.config),
+        revision=functools.partial(_revision, model, net.config),  # hashed when first needed
         tokenizer=tokenizer,
         model=net,
         mapping=mapping,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 from functools import cache
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 
 from monitor.collectors.base import BrandSourceSettings, Collector, SourceSettings
 
@@ -39,11 +39,17 @@ def _load(spec: str) -> type[Collector]:
 
 
 @cache
+def _plugins() -> tuple[EntryPoint, ...]:
+    """The installed plug-ins' entry points, read once: each read scans every package."""
+    return tuple(entry_points(group=ENTRY_POINT_GROUP))
+
+
+@cache
 def collector_classes() -> dict[str, type[Collector]]:
     """All registered collector classes by source name (built-ins first)."""
     found: dict[str, type[Collector]] = {}
     specs = list(BUILTIN_COLLECTORS)
-    specs += [ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)]
+    specs += [ep.value for ep in _plugins()]
     for spec in specs:
         cls = _load(spec)
         if cls.name in found:
@@ -62,7 +68,7 @@ def _builtin_spec(name: str) -> str | None:
 
 
 def _plugin_named(name: str) -> bool:
-    return any(ep.name == name for ep in entry_points(group=ENTRY_POINT_GROUP))
+    return any(ep.name == name for ep in _plugins())
 
 
 def settings_models(name: str) -> tuple[type[SourceSettings], type[BrandSourceSettings]]:

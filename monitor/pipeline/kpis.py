@@ -177,9 +177,30 @@ def range_row(
 ) -> dict[str, Any]:
     """One row over ``first``..``last`` with ``end_date`` (docs/kpis.md).
 
-    Recomputed over every mention and complaint of those days: a median is the median of
-    the whole range, never a mean of daily medians.
+    A figure of the whole range, never a mean of daily figures: merged from the days'
+    stored parts (each day keeps its response and resolution minutes, so medians are
+    exact), recomputed from the mentions only when a stored day has no parts.
     """
+    name = settings.view(brand).name
+    values = _merged_values(engine, settings, name, [(first, last)], source, clock)
+    if values is None:
+        return range_row_recomputed(
+            engine, settings, brand=name, first=first, last=last, source=source, clock=clock
+        )
+    return _range_document(name, source, first, last, values[0])
+
+
+def range_row_recomputed(
+    engine: Engine,
+    settings: Settings,
+    *,
+    brand: str,
+    first: date,
+    last: date,
+    source: str = ALL_SOURCES,
+    clock: Clock,
+) -> dict[str, Any]:
+    """:func:`range_row` recomputed over every mention and complaint of those days."""
     config = settings.view(brand)
     params = scoring_params(settings)
     now = require_aware(clock(), "clock()")
@@ -187,13 +208,47 @@ def range_row(
         analysis = analyse_days(session, brand_profile(settings, config), params, first, last, now)
     rows = kpis_from_view(analysis.view, analysis.complaints, params, first, last, (source,))
     values = next(r for r in rows if r.source == source).values()
+    return _range_document(config.name, source, first, last, values)
+
+
+def _range_document(
+    brand: str, source: str, first: date, last: date, values: Values
+) -> dict[str, Any]:
     return {
-        "brand": config.name,
+        "brand": brand,
         "source": source,
         "date": first.isoformat(),
         "end_date": last.isoformat(),
         **{k: values.get(k) for k in KPI_KEYS},
     }
+
+
+def _merged_values(
+    engine: Engine,
+    settings: Settings,
+    brand: str,
+    spans: list[tuple[date, date]],
+    source: str,
+    clock: Clock,
+) -> list[Values] | None:
+    """The KPIs over each ``(first, last)`` span merged from the days' stored parts.
+
+    A day never scored is computed; ``None`` when a stored day has no parts (scored by an
+    older version): the caller recomputes from the mentions. One arithmetic either way:
+    ``row_from_parts``.
+    """
+    first, last = min(s for s, _ in spans), max(e for _, e in spans)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    daily = daily_values(engine, settings, brand=brand, days=days, source=source, clock=clock)
+    parts = {d: KpiParts.from_json(v.get(PARTS_KEY, {})) for d, v in daily.items()}
+    if any(p is None for p in parts.values()):
+        return None
+    has_competitors = bool(settings.view(brand).competitors)
+    out = []
+    for start, end in spans:
+        merged = KpiParts.merge(p for d, p in parts.items() if start <= d <= end and p is not None)
+        out.append(row_from_parts(brand, source, start, end, merged, has_competitors).values())
+    return out
 
 
 def status_json(statuses: Iterable[KpiStatus]) -> dict[str, dict[str, Any]]:
@@ -304,19 +359,11 @@ def _week_values(
     stored day has no parts (scored by an older version) are the weeks recomputed from
     their mentions. Both give the same figures: one arithmetic, ``row_from_parts``.
     """
-    first, _ = previous_range(day, "week")
-    days = [first + timedelta(days=i) for i in range((day - first).days + 1)]
-    daily = daily_values(engine, settings, brand=brand, days=days, source=source, clock=clock)
-    parts = {d: KpiParts.from_json(v.get(PARTS_KEY, {})) for d, v in daily.items()}
-    if any(p is None for p in parts.values()):
+    spans = [period_range(day, "week"), previous_range(day, "week")]
+    merged = _merged_values(engine, settings, brand, spans, source, clock)
+    if merged is None:
         return _week_values_recomputed(engine, settings, brand, day, source, clock)
-    has_competitors = bool(settings.view(brand).competitors)
-    out = []
-    for start, end in (period_range(day, "week"), previous_range(day, "week")):
-        merged = KpiParts.merge(p for d, p in parts.items() if start <= d <= end and p is not None)
-        row = row_from_parts(brand, source, start, end, merged, has_competitors)
-        out.append(row.values())
-    return out[0], out[1]
+    return merged[0], merged[1]
 
 
 def _week_values_recomputed(

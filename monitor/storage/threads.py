@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, Select, String, any_, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col
 
 from monitor.storage.models import (
@@ -118,6 +117,8 @@ def _one_of(
 ) -> ColumnElement[bool]:
     """``column IN values``, written as ``= ANY(array)`` on PostgreSQL."""
     if _is_postgres(session):
+        from sqlalchemy.dialects.postgresql import ARRAY  # only here: SQLite starts faster
+
         return column == any_(literal(values, ARRAY(item_type)))
     return column.in_(values)
 

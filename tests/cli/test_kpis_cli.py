@@ -16,7 +16,7 @@ from subprocess import CompletedProcess
 import pytest
 
 from monitor.config import load_config
-from monitor.pipeline.kpis import range_row
+from monitor.pipeline.kpis import range_row_recomputed
 from monitor.scoring import KPI_KEYS
 from monitor.storage.db import make_engine
 from monitor.storage.migrate import upgrade
@@ -100,12 +100,12 @@ def test_kpis_days_json_has_days_then_a_recomputed_range_row(run: Run) -> None:
     assert "targets" not in days[0] and "targets" not in days[2]
 
 
-def test_range_row_is_recomputed_over_the_range(run: Run) -> None:
+def test_range_row_equals_the_range_recomputed_from_mentions(run: Run) -> None:
     rows = json.loads(ok(run("kpis", "--days", "3", "--json")))
     span = rows[3]
     engine = make_engine(run.db)  # type: ignore[attr-defined]
     try:
-        want = range_row(
+        want = range_row_recomputed(
             engine, load_config(run.config), brand="Acme", first=date(2026, 10, 6),  # type: ignore[attr-defined]
             last=date(2026, 10, 8), clock=lambda: NOW,
         )  # fmt: skip

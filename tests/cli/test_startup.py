@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from monitor.collectors import registry
 from monitor.storage.migrate import head_revision, shipped_head
+from tests.cli.test_boundary import Cli
 
 HEAVY = (
     *("torch", "transformers", "matplotlib", "alembic", "jinja2", "sqlalchemy", "pydantic"),
@@ -62,3 +64,22 @@ def test_settings_models_are_the_collectors_own(name: str) -> None:
 
 def test_the_head_read_from_the_files_is_alembics() -> None:
     assert shipped_head() == head_revision()
+
+
+def test_kpis_on_a_database_loads_only_what_it_reads_with(tmp_path: Path) -> None:
+    """``monitor kpis`` on SQLite: no model, chart, migration or web library, no PostgreSQL."""
+    cli = Cli(tmp_path)
+    assert cli("init").returncode == 0
+    out = tmp_path / "modules.json"
+    code = (
+        "import atexit, json, sys\n"
+        f"atexit.register(lambda: open({str(out)!r}, 'w').write(json.dumps(sorted(sys.modules))))"
+    )
+    result = cli("kpis", code=code)
+    assert result.returncode == 0, result.stderr
+    loaded = set(json.loads(out.read_text(encoding="utf-8")))
+    assert "monitor.pipeline.kpis" in loaded  # the probe saw the command run
+    heavy = ("torch", "transformers", "matplotlib", "alembic", "jinja2", "sklearn", "fastapi")
+    top = {m.split(".")[0] for m in loaded}
+    assert top.isdisjoint((*heavy, *CLIENTS)), sorted(top & {*heavy, *CLIENTS})
+    assert "sqlalchemy.dialects.postgresql" not in loaded

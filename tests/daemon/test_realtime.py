@@ -21,19 +21,13 @@ from monitor.config import Settings, parse_config
 from monitor.daemon import Daemon
 from monitor.daemon.jobs import collect_job, run_job
 from monitor.pipeline.classify import CLASSIFY_LOCK
-from monitor.pipeline.triage import QueueFilter, queue
 from monitor.storage.db import make_engine, session_scope
 from monitor.storage.locks import database_lock
 from monitor.storage.models import Complaint, Mention
 from tests.collectors.fakes.x_server import TWITTER_EPOCH_MS
 from tests.daemon.fake_source import BEARER_ENV, USER, GatedXServer, running_gated_x
 from tests.daemon.process import DEADLINE_SECONDS
-
-
-def unanswered(engine, settings, *, clock):  # type: ignore[no-untyped-def]
-    """The default needs-reply queue (every brand, open states), most urgent first."""
-    return queue(engine, settings, clock=clock, where=QueueFilter())
-
+from tests.queues import unanswered
 
 BRAND_USER = {"id": "3001", "name": "Acme Help", "username": "AcmeHelp"}
 COMPLAINT = "@AcmeHelp acmeair lost my bag and nobody answers. Worst airline ever, terrible"

@@ -13,7 +13,6 @@ from sqlmodel import select
 from monitor.pipeline.importing import import_file
 from monitor.pipeline.refresh import refresh_items
 from monitor.pipeline.score import score_days
-from monitor.pipeline.triage import QueueFilter, queue
 from monitor.posts import Post
 from monitor.storage.db import session_scope
 from monitor.storage.labels import LabelRecord, save_labels
@@ -21,13 +20,8 @@ from monitor.storage.mentions import ids_by_keys, upsert_posts
 from monitor.storage.models import Complaint, Mention
 from tests.pipeline.scenario_db import scenario_settings, seed
 from tests.pipeline.test_score_db import DAYS
+from tests.queues import unanswered
 from tests.scoring.scenario import NOW, build
-
-
-def unanswered(engine, settings, *, clock):  # type: ignore[no-untyped-def]
-    """The default needs-reply queue (every brand, open states), most urgent first."""
-    return queue(engine, settings, clock=clock, where=QueueFilter())
-
 
 T0 = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
 COMPLAINT = "@AcmeHelp my bag never arrived and nobody answers. Terrible."
