@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import re
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +20,16 @@ from monitor.classify.preprocess import preprocess_tweet
 # Same bound as the classifier: a word piece never spans more than ~100 characters, so cutting
 # to this many characters per token keeps tokenizing a huge post cheap without changing it.
 _CHARS_PER_TOKEN_BOUND = 100
+# Handles and links say who is addressed and where, not what about: left in, a shared
+# "@brand" pulls unrelated short posts towards one theme (docs/themes.md).
+_ADDRESS = re.compile(r"(?<![\w@])@\w{1,30}|(?:https?://|www\.)\S+", re.IGNORECASE)
+
+
+def topic_text(text: str) -> str:
+    """``text`` as the encoder reads it: handles and links dropped, entities decoded, spaces
+    folded (the text itself when nothing else is left)."""
+    bare = preprocess_tweet(_ADDRESS.sub(" ", text))
+    return bare or preprocess_tweet(text)
 
 
 class SentenceEncoder:
@@ -48,7 +59,7 @@ class SentenceEncoder:
         if not texts:
             return out
         limit = self.max_length * _CHARS_PER_TOKEN_BOUND
-        cleaned = [preprocess_tweet(t[:limit]) for t in texts]
+        cleaned = [topic_text(t[:limit]) for t in texts]
         encoded = self.tokenizer(cleaned, truncation=True, max_length=self.max_length)["input_ids"]
         # Length-sorted batches keep padding (wasted compute) to a minimum.
         order = sorted(range(len(texts)), key=lambda k: len(encoded[k]))
