@@ -134,15 +134,15 @@ def themes_eval(
     as_json: JsonOpt = False,
 ) -> None:
     """Theme a labeled file without reading its labels; print NMI, ARI, themes, other, speed."""
+    from monitor.classify.evaluation import LabeledFileError
     from monitor.pipeline.themes import evaluate_themes
-    from monitor.themes.evaluate import LabeledThemesError
 
     app = context(config, db)
     if not file.is_file():
         raise UsageError(f"{file}: no such file")
     try:
         report = evaluate_themes(app.settings, file)
-    except LabeledThemesError as exc:
+    except LabeledFileError as exc:
         raise UsageError(str(exc)) from None
     doc = report.to_dict()
     if as_json:

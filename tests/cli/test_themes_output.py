@@ -20,39 +20,21 @@ from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
-from sqlalchemy import select
 
 from monitor.escape import terminal
 from monitor.posts import Post
-from monitor.storage.db import make_engine, session_scope
-from monitor.storage.labels import LabelRecord, save_labels
-from monitor.storage.mentions import upsert_posts
+from monitor.storage.db import make_engine
 from monitor.storage.migrate import upgrade
-from monitor.storage.models import Mention
+from tests.cli.test_hostile_output import CONFIG as HOSTILE_CONFIG
+from tests.cli.test_hostile_output import store_negative
 from tests.conftest import REPO_ROOT
 from tests.hostile.checks import RAW_CONTROL, assert_no_forged_lines
 from tests.hostile.strings import HOSTILE
+from tests.pipeline.test_themes import REFUND
 
 MAIN = "from monitor.cli import main; main()"
-CONFIG = """
-database_url: sqlite:///{db}
-brands:
-  - name: Acme
-    sources:
-      x: {{query: "acme", accounts: [AcmeHelp]}}
-sources:
-  x: {{enabled: false}}
-  reddit: {{enabled: false}}
-  appstore: {{enabled: false}}
-themes: {{min_size: 3}}
-"""
-REFUND = [
-    "@AcmeHelp you charged me twice for one order, I want a refund",
-    "@AcmeHelp charged twice on my card again, refund it now",
-    "@AcmeHelp double charge on my credit card, where is my refund",
-    "@AcmeHelp I was billed twice for the same order, refund me",
-    "@AcmeHelp two identical charges on my card, please refund one",
-]
+#: The hostile-output tests' database, with themes of three posts allowed.
+CONFIG = HOSTILE_CONFIG + "themes: {{min_size: 3}}\n"
 #: Hostile strings as posts (a lone surrogate is never stored: sanitize_post replaces it).
 VALUES = [v for name, v in HOSTILE if name != "lone_surrogate"]
 #: What a terminal would act on: clear screen, OSC 8 link, cursor home, CR, bell.
@@ -77,14 +59,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
              created_at=noon + timedelta(seconds=i))
         for i, text in enumerate(texts)
     ]  # fmt: skip
-    with session_scope(engine) as session:
-        upsert_posts(
-            session, posts, brand_of=lambda p: "Acme", is_brand_post=lambda p: False, now=now
-        )
-    with session_scope(engine) as session:
-        ids = session.execute(select(Mention.id)).scalars().all()  # type: ignore[call-overload]
-        labels = [LabelRecord(i, "negative", 0.9, None) for i in ids]
-        save_labels(session, labels, model_name="test", model_revision=None, now=now)
+    store_negative(engine, posts, now)
     engine.dispose()
     return path, day.isoformat()
 
