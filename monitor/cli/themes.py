@@ -11,8 +11,8 @@ from monitor.cli.common import (
     ConfigOpt,
     DbOpt,
     JsonOpt,
-    UsageError,
     context,
+    labeled_file_report,
     print_json,
     say,
 )
@@ -134,16 +134,10 @@ def themes_eval(
     as_json: JsonOpt = False,
 ) -> None:
     """Theme a labeled file without reading its labels; print NMI, ARI, themes, other, speed."""
-    from monitor.classify.evaluation import LabeledFileError
     from monitor.pipeline.themes import evaluate_themes
 
     app = context(config, db)
-    if not file.is_file():
-        raise UsageError(f"{file}: no such file")
-    try:
-        report = evaluate_themes(app.settings, file)
-    except LabeledFileError as exc:
-        raise UsageError(str(exc)) from None
+    report = labeled_file_report(file, lambda path: evaluate_themes(app.settings, path))
     doc = report.to_dict()
     if as_json:
         print_json(doc)
