@@ -201,6 +201,9 @@ class ThemesConfig(_Strict):
     distance_threshold: float = Field(default=0.45, gt=0, lt=2)
     #: A cluster smaller than this goes to "other".
     min_size: int = Field(default=5, ge=2, le=1000)
+    #: Cosine distance from every theme centroid beyond which a text is "other" (tuned on
+    #: banking77 train, docs/themes.md).
+    outlier_distance: float = Field(default=0.55, gt=0, le=2)
     #: Centroid cosine similarity at which a cluster continues an earlier theme.
     match_similarity: float = Field(default=0.8, gt=0, le=1)
     #: The "new theme" alert: a theme with at least this many complaints today that had none

@@ -63,6 +63,7 @@ def main() -> None:
         distance_threshold=params.distance_threshold,
         min_size=params.min_size,
         refine_rounds=REFINE_ROUNDS,
+        outlier_distance=params.outlier_distance,
     )
     centroids_of(vectors, assignment)
     t3 = time.perf_counter()

@@ -14,7 +14,7 @@ from monitor.classify.preprocess import preprocess_tweet
 # A word piece never spans more than ~100 characters (BERT's max_input_chars_per_word), so
 # cutting a text to this many characters per allowed token cannot change the truncated
 # tokens, and keeps tokenizing a 50,000-character post cheap.
-_CHARS_PER_TOKEN_BOUND = 100
+CHARS_PER_TOKEN_BOUND = 100
 #: The bundled model's languages.
 ENGLISH = ("en",)
 
@@ -69,7 +69,7 @@ class SentimentClassifier:
         results: list[Prediction | None] = [None] * len(texts)
         todo: list[int] = []
         cleaned: list[str] = []
-        limit = self.max_length * _CHARS_PER_TOKEN_BOUND
+        limit = self.max_length * CHARS_PER_TOKEN_BOUND
         for i, text in enumerate(texts):
             if not isinstance(text, str):
                 results[i] = Prediction.skipped(SKIPPED_NOT_TEXT)
@@ -93,13 +93,19 @@ class SentimentClassifier:
 
     def _score(self, batch: list[list[int]]) -> list[dict[str, float]]:
         """Forward one dynamically padded batch; return folded class scores per row."""
-        width = max(len(ids) for ids in batch)
-        input_ids = torch.full((len(batch), width), self._pad_id, dtype=torch.long)
-        attention = torch.zeros((len(batch), width), dtype=torch.long)
-        for row, ids in enumerate(batch):
-            input_ids[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
-            attention[row, : len(ids)] = 1
+        input_ids, attention = pad_batch(batch, self._pad_id)
         with torch.inference_mode():
             logits = self.model(input_ids=input_ids, attention_mask=attention).logits
             probabilities = torch.softmax(logits.float(), dim=-1).tolist()
         return [self.mapping.fold(p) for p in probabilities]
+
+
+def pad_batch(batch: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(input_ids, attention_mask)`` of token-id lists padded to the longest one."""
+    width = max(len(ids) for ids in batch)
+    input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+    attention = torch.zeros((len(batch), width), dtype=torch.long)
+    for row, ids in enumerate(batch):
+        input_ids[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+        attention[row, : len(ids)] = 1
+    return input_ids, attention

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from monitor.classify.labels import SENTIMENTS
 
 
 class LabeledFileError(ValueError):
-    """A labeled TSV file has a malformed line."""
+    """A labeled TSV file is missing, unreadable or has a malformed line."""
 
 
 @dataclass(frozen=True)
@@ -24,36 +25,56 @@ class LabeledText:
     text: str
 
 
-#: A first line naming the columns (``id<TAB>label<TAB>text``, any case) is a header.
-HEADER = ("id", "label", "text")
+def read_labeled_lines(
+    path: str | Path, column: str = "label", allowed: Sequence[str] | None = None
+) -> list[LabeledText]:
+    """The ``id<TAB>{column}<TAB>text`` lines of ``path``, the one labeled-TSV reader.
 
-
-def read_labeled_tsv(path: str | Path) -> list[LabeledText]:
-    """Read id<TAB>label<TAB>text lines (a header line is skipped); errors name file and line."""
+    A first line naming the columns (any case) is a header; blank lines are skipped; a
+    missing, unreadable or malformed file raises :class:`LabeledFileError` naming the file
+    and line. ``label`` holds the stripped second field, whatever ``column`` is called;
+    with ``allowed`` it is lower-cased and must be one of them.
+    """
     path = Path(path)
+    header = ("id", column, "text")
     rows: list[LabeledText] = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            line = line.rstrip("\r\n")
-            if not line.strip():
-                continue
-            parts = line.split("\t", 2)
-            if not rows and tuple(p.strip().lower() for p in parts) == HEADER:
-                continue  # a spreadsheet export starts with the column names
-            if len(parts) != 3:
-                raise LabeledFileError(
-                    f"{path}:{lineno}: expected 3 tab-separated fields (id, label, text), "
-                    f"got {len(parts)}"
-                )
-            label = parts[1].strip().lower()
-            if label not in SENTIMENTS:
-                raise LabeledFileError(
-                    f"{path}:{lineno}: label {parts[1]!r} is not one of {', '.join(SENTIMENTS)}"
-                )
-            rows.append(LabeledText(parts[0], label, parts[2]))
+    try:
+        with path.open(encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                line = line.rstrip("\r\n")
+                if not line.strip():
+                    continue
+                parts = line.split("\t", 2)
+                if not rows and tuple(p.strip().lower() for p in parts) == header:
+                    continue  # a spreadsheet export starts with the column names
+                if len(parts) != 3:
+                    raise LabeledFileError(
+                        f"{path}:{lineno}: expected 3 tab-separated fields "
+                        f"id<TAB>{column}<TAB>text, got {len(parts)}"
+                    )
+                label = parts[1].strip()
+                if not label:
+                    raise LabeledFileError(f"{path}:{lineno}: empty {column}")
+                if allowed is not None:
+                    label = label.lower()
+                    if label not in allowed:
+                        raise LabeledFileError(
+                            f"{path}:{lineno}: {column} {parts[1]!r} is not one of "
+                            f"{', '.join(allowed)}"
+                        )
+                rows.append(LabeledText(parts[0], label, parts[2]))
+    except FileNotFoundError:
+        raise LabeledFileError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise LabeledFileError(f"{path}: cannot read: {err}") from None
     if not rows:
         raise LabeledFileError(f"{path}: no labeled lines")
     return rows
+
+
+def read_labeled_tsv(path: str | Path) -> list[LabeledText]:
+    """Read id<TAB>label<TAB>text lines, each label a sentiment (a header line is skipped)."""
+    return read_labeled_lines(path, allowed=SENTIMENTS)
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -180,3 +181,19 @@ def _check_range(value: str, day: date, now: datetime) -> None:
     latest = now.date() + timedelta(days=MAX_DAYS_AHEAD)
     if not EARLIEST_DAY <= day <= latest:
         raise UsageError(f"{value!r} is out of range: give a day from {EARLIEST_DAY} to {latest}")
+
+
+Report = TypeVar("Report")
+
+
+def labeled_file_report(file: Path, evaluate: Callable[[Path], Report]) -> Report:
+    """``evaluate(file)`` for an ``eval`` command; a missing or malformed labeled TSV is a
+    usage error (exit 2) naming the file and line, checked before any model loads."""
+    from monitor.classify.evaluation import LabeledFileError  # torch: only here
+
+    if not file.is_file():
+        raise UsageError(f"{file}: no such file")
+    try:
+        return evaluate(file)
+    except LabeledFileError as exc:
+        raise UsageError(str(exc)) from None

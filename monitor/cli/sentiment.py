@@ -13,9 +13,9 @@ from monitor.cli.common import (
     ConfigOpt,
     DbOpt,
     JsonOpt,
-    UsageError,
     console,
     context,
+    labeled_file_report,
     print_json,
     say,
 )
@@ -91,16 +91,11 @@ def sentiment_eval(
     as_json: JsonOpt = False,
 ) -> None:
     """Score the model on a labeled TSV: macro recall, accuracy, per class, confusion, speed."""
-    from monitor.classify import LabeledFileError, evaluate
+    from monitor.classify import evaluate
     from monitor.pipeline.classify import get_classifier
 
     ctx = context(config, db)
-    if not file.is_file():
-        raise UsageError(f"{file}: no such file")
-    try:
-        report = evaluate(get_classifier(ctx.settings), file)
-    except LabeledFileError as exc:
-        raise UsageError(str(exc)) from None
+    report = labeled_file_report(file, lambda path: evaluate(get_classifier(ctx.settings), path))
     doc = report.to_dict()
     if as_json:
         print_json(doc)

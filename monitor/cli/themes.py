@@ -6,21 +6,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from monitor.cli.common import (
     ConfigOpt,
     DbOpt,
     JsonOpt,
-    UsageError,
-    console,
     context,
-    data_text,
+    labeled_file_report,
     print_json,
     say,
 )
-from monitor.report.formatting import MISSING, excerpt, format_minutes
+from monitor.cli.tables import Column, CsvOpt, View, WideOpt, render, view
+from monitor.report.formatting import MISSING, format_minutes
 
 if TYPE_CHECKING:
     from monitor.pipeline.themes import ThemeLine, ThemeReport
@@ -30,9 +27,6 @@ themes_app = typer.Typer(
     help="Complaint themes: what people complain about, and what is new or growing.",
     invoke_without_command=True,
 )
-
-#: Characters of each example shown in the table (``--json`` has the whole text).
-EXAMPLE_CHARS = 90
 
 
 def register(app: typer.Typer) -> None:
@@ -49,70 +43,87 @@ def themes(
     days: Annotated[
         int, typer.Option("--days", min=1, max=90, help="the last N days, against the N before")
     ] = 7,
+    wide: WideOpt = False,
     as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
 ) -> None:
-    """The period's complaints and negative mentions grouped into themes, largest first."""
+    """The period's complaints and negative mentions grouped into themes, largest first.
+
+    Compact: one theme a line with its first example; ``--wide`` every column and all three
+    examples; ``--csv`` one line per theme of every brand."""
     if ctx.invoked_subcommand is not None:
         return
     from monitor.pipeline.themes import themes_overview
 
+    chosen = view(wide=wide, as_json=as_json, as_csv=as_csv)
     app = context(config, db)
     reports = themes_overview(
         app.engine, app.settings, brand=brand, days=days, clock=lambda: app.now()
     )
-    if as_json:
+    if chosen is View.JSON:
         print_json([r.to_dict() for r in reports])
-        return
-    for report in reports:
-        _print_report(report)
+    elif chosen is View.CSV:
+        render(THEME_COLUMNS, [(r, line) for r in reports for line in r.themes], chosen)
+    else:
+        for report in reports:
+            _show(report, chosen)
 
 
-def _print_report(report: ThemeReport) -> None:
+def _show(report: ThemeReport, chosen: View) -> None:
     span = f"{report.start_day} .. {report.end_day}"
     if not report.total:
         say(f"{report.brand} {span}: no complaints or negative mentions")
         return
     share = f"{100 * (report.other_share or 0):.0f}%"
-    table = Table(
-        title=data_text(
-            f"{report.brand} {span}: {report.total} complaints and negative mentions, "
-            f"{len(report.themes)} themes, {report.other} in other ({share}); "
-            f"change against the {report.baseline_days} days before"
-        ),
-        title_justify="left",
-        show_lines=True,
+    title = (
+        f"{report.brand} {span}: {report.total} complaints and negative mentions, "
+        f"{len(report.themes)} themes, {report.other} in other ({share}); "
+        f"change against the {report.baseline_days} days before"
     )
-    for name, justify in (
-        ("id", "right"), ("theme", "left"), ("size", "right"), ("share", "right"),
-        ("change", "left"), ("complaints", "right"), ("answered", "right"),
-        ("FRT median", "right"), ("examples", "left"),
-    ):  # fmt: skip
-        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
-    for line in report.themes:
-        table.add_row(
-            str(line.id),
-            data_text(line.label, style="bold"),
-            str(line.size),
-            f"{100 * line.share:.0f}%",
-            _change(line),
-            str(line.complaints),
-            MISSING if line.response_rate is None else f"{100 * line.response_rate:.0f}%",
-            MISSING if line.frt_median_min is None else format_minutes(line.frt_median_min),
-            # one escaped line per example (data_text would show a joining newline as "\n")
-            Text("\n").join(
-                data_text(f"- {excerpt(e.text, EXAMPLE_CHARS)}") for e in line.examples
-            ),
-        )
-    console.print(table)
+    render(THEME_COLUMNS, [(report, line) for line in report.themes], chosen, title=title)
 
 
-def _examples(line: ThemeLine) -> Text:
-    """One escaped line per example (data_text would show a joining newline as "\\n")."""
-    return Text("\n").join(data_text(f"- {excerpt(e.text, EXAMPLE_CHARS)}") for e in line.examples)
+ThemeRow = tuple["ThemeReport", "ThemeLine"]
 
 
-def _change(line: ThemeLine) -> str:
-    return f"{line.change} (was {line.previous})"
+def _example(index: int) -> Column[ThemeRow]:
+    """The theme's ``index``-th example post (raw text: the renderer escapes it)."""
+
+    def value(row: ThemeRow) -> str | None:
+        examples = row[1].examples
+        return examples[index].text if index < len(examples) else None
+
+    return Column(f"example_{index + 1}", value, compact=False)
+
+
+def _percent(value: float | None) -> str:
+    return MISSING if value is None else f"{100 * value:.0f}%"
+
+
+def _minutes(value: float | None) -> str:
+    return MISSING if value is None else format_minutes(value)
+
+
+#: ``monitor themes``: compact (the figures, then the label cut to the terminal) or every
+#: column with the three example posts (``--wide``, ``--csv``).
+THEME_COLUMNS: list[Column[ThemeRow]] = [
+    Column("brand", lambda r: r[0].brand, compact=False),
+    Column("start_day", lambda r: r[0].start_day, compact=False),
+    Column("end_day", lambda r: r[0].end_day, compact=False),
+    Column("id", lambda r: r[1].id, right=True),
+    Column("size", lambda r: r[1].size, right=True),
+    Column("share", lambda r: round(r[1].share, 4), text=lambda r: _percent(r[1].share),
+           right=True),
+    Column("change", lambda r: r[1].change),
+    Column("previous", lambda r: r[1].previous, right=True),
+    Column("complaints", lambda r: r[1].complaints, compact=False, right=True),
+    Column("answered", lambda r: r[1].response_rate, text=lambda r: _percent(r[1].response_rate),
+           right=True),
+    Column("frt_median_min", lambda r: r[1].frt_median_min,
+           text=lambda r: _minutes(r[1].frt_median_min), compact=False, right=True),
+    Column("theme", lambda r: r[1].label, flex=True),
+    *(_example(i) for i in range(3)),
+]  # fmt: skip
 
 
 @themes_app.command("eval")
@@ -124,15 +135,9 @@ def themes_eval(
 ) -> None:
     """Theme a labeled file without reading its labels; print NMI, ARI, themes, other, speed."""
     from monitor.pipeline.themes import evaluate_themes
-    from monitor.themes.evaluate import LabeledThemesError
 
     app = context(config, db)
-    if not file.is_file():
-        raise UsageError(f"{file}: no such file")
-    try:
-        report = evaluate_themes(app.settings, file)
-    except LabeledThemesError as exc:
-        raise UsageError(str(exc)) from None
+    report = labeled_file_report(file, lambda path: evaluate_themes(app.settings, path))
     doc = report.to_dict()
     if as_json:
         print_json(doc)

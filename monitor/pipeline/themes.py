@@ -67,7 +67,11 @@ def cluster_params(settings: Settings) -> ClusterParams:
     from monitor.themes.discover import ClusterParams
 
     t = settings.config.themes
-    return ClusterParams(distance_threshold=t.distance_threshold, min_size=t.min_size)
+    return ClusterParams(
+        distance_threshold=t.distance_threshold,
+        min_size=t.min_size,
+        outlier_distance=t.outlier_distance,
+    )
 
 
 def compute_themes(

@@ -17,6 +17,7 @@ def cluster_vectors(
     distance_threshold: float,
     min_size: int,
     refine_rounds: int = 0,
+    outlier_distance: float | None = None,
 ) -> np.ndarray:
     """One theme number per row (0 = the largest theme), ``OTHER`` for outliers.
 
@@ -25,12 +26,15 @@ def cluster_vectors(
     follows from the data. Clusters smaller than ``min_size`` are outliers, never forced
     into a theme. ``refine_rounds`` > 0 then moves each text to its nearest theme centroid
     (k-means steps with the k found), which mends average linkage's early mistakes; a text
-    further than ``distance_threshold`` from every centroid stays an outlier.
+    further than ``outlier_distance`` (default ``distance_threshold``) from every centroid
+    is an outlier.
     """
     n = len(vectors)
     if n < max(min_size, 2):
         return np.full(n, OTHER, dtype=np.int64)
-    return cut(merge_tree(vectors), vectors, distance_threshold, min_size, refine_rounds)
+    return cut(
+        merge_tree(vectors), vectors, distance_threshold, min_size, refine_rounds, outlier_distance
+    )
 
 
 def merge_tree(vectors: np.ndarray) -> np.ndarray:
@@ -46,8 +50,10 @@ def cut(
     distance_threshold: float,
     min_size: int,
     refine_rounds: int = 0,
+    outlier_distance: float | None = None,
 ) -> np.ndarray:
     """Themes from a merge tree cut at ``distance_threshold`` (see :func:`cluster_vectors`)."""
+    radius = distance_threshold if outlier_distance is None else outlier_distance
     raw = fcluster(tree, t=distance_threshold, criterion="distance")
     labels = _drop_small(raw, min_size)
     for _ in range(refine_rounds):
@@ -58,7 +64,7 @@ def cut(
         similarity = vectors @ centroids.T
         best = similarity.argmax(axis=1)
         moved = np.asarray(kept, dtype=np.int64)[best]
-        moved[similarity.max(axis=1) < 1.0 - distance_threshold] = OTHER
+        moved[similarity.max(axis=1) < 1.0 - radius] = OTHER
         moved = _drop_small(moved, min_size)
         if np.array_equal(moved, labels):
             break

@@ -25,11 +25,13 @@ class Encoder(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ClusterParams:
-    """How texts are grouped: the cut distance and the smallest theme."""
+    """How texts are grouped: the cut distance, the smallest theme, the outlier radius."""
 
     distance_threshold: float = 0.45
     min_size: int = 5
     refine_rounds: int = REFINE_ROUNDS
+    #: A text further than this (cosine distance) from every theme centroid is "other".
+    outlier_distance: float = 0.55
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ def discover(
         distance_threshold=params.distance_threshold,
         min_size=params.min_size,
         refine_rounds=params.refine_rounds,
+        outlier_distance=params.outlier_distance,
     )
     return Discovery(
         assignment=assignment,

@@ -4,21 +4,34 @@ from __future__ import annotations
 
 import functools
 import importlib
-import warnings
+import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from transformers import AutoModel, AutoTokenizer
-from transformers.utils import logging as hf_logging
+from transformers import AutoModel
 
+from monitor.classify.classifier import CHARS_PER_TOKEN_BOUND, pad_batch
+from monitor.classify.loader import (
+    load_pretrained,
+    model_key,
+    quantize_linear,
+    token_limit,
+    use_threads,
+)
 from monitor.classify.preprocess import preprocess_tweet
 
-# Same bound as the classifier: a word piece never spans more than ~100 characters, so cutting
-# to this many characters per token keeps tokenizing a huge post cheap without changing it.
-_CHARS_PER_TOKEN_BOUND = 100
+# Handles and links say who is addressed and where, not what about: left in, a shared
+# "@brand" pulls unrelated short posts towards one theme (docs/themes.md).
+_ADDRESS = re.compile(r"(?<![\w@])@\w{1,30}|(?:https?://|www\.)\S+", re.IGNORECASE)
+
+
+def topic_text(text: str) -> str:
+    """``text`` as the encoder reads it: handles and links dropped, entities decoded, spaces
+    folded (the text itself when nothing else is left)."""
+    bare = preprocess_tweet(_ADDRESS.sub(" ", text))
+    return bare or preprocess_tweet(text)
 
 
 class SentenceEncoder:
@@ -47,8 +60,8 @@ class SentenceEncoder:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out
-        limit = self.max_length * _CHARS_PER_TOKEN_BOUND
-        cleaned = [preprocess_tweet(t[:limit]) for t in texts]
+        limit = self.max_length * CHARS_PER_TOKEN_BOUND
+        cleaned = [topic_text(t[:limit]) for t in texts]
         encoded = self.tokenizer(cleaned, truncation=True, max_length=self.max_length)["input_ids"]
         # Length-sorted batches keep padding (wasted compute) to a minimum.
         order = sorted(range(len(texts)), key=lambda k: len(encoded[k]))
@@ -59,12 +72,7 @@ class SentenceEncoder:
 
     def _forward(self, batch: list[list[int]]) -> np.ndarray:
         """Mean-pool one dynamically padded batch over its real tokens; normalise each row."""
-        width = max(len(ids) for ids in batch)
-        input_ids = torch.full((len(batch), width), self._pad_id, dtype=torch.long)
-        attention = torch.zeros((len(batch), width), dtype=torch.long)
-        for row, ids in enumerate(batch):
-            input_ids[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
-            attention[row, : len(ids)] = 1
+        input_ids, attention = pad_batch(batch, self._pad_id)
         with torch.inference_mode():
             hidden = self.model(input_ids=input_ids, attention_mask=attention).last_hidden_state
             mask = attention.unsqueeze(-1).to(hidden.dtype)
@@ -102,55 +110,30 @@ def load_encoder(
 
     ``quantize``: int8 dynamic quantization of the feed-forward Linear layers (about twice
     as fast on CPU; the attention layers stay float32, see docs/themes.md for the cost)."""
-    if threads is not None:
-        if threads < 1:
-            raise ValueError(f"threads must be >= 1, got {threads}")
-        torch.set_num_threads(threads)
-    local = Path(model).expanduser()
-    key = str(local.resolve()) if local.is_dir() else model
-    return _load(key, batch_size, max_length, quantize)
+    use_threads(threads)
+    return _load(model_key(model), batch_size, max_length, quantize)
 
 
 @functools.lru_cache(maxsize=4)
 def _load(model: str, batch_size: int, max_length: int, quantize: bool) -> SentenceEncoder:
-    hf_logging.disable_progress_bar()
     # A classifier checkpoint loads here without its head; transformers would log that as
     # "unused weights", which is expected and not worth a line in the daemon log.
-    verbosity = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(model)
-        net = AutoModel.from_pretrained(model, dtype=torch.float32)
-    except (OSError, ValueError) as err:
-        raise OSError(f"cannot load sentence encoder {model!r}: {err}") from err
-    finally:
-        hf_logging.set_verbosity(verbosity)
-    net.eval()
+    tokenizer, net = load_pretrained(model, AutoModel, what="sentence encoder", quiet=True)
     if quantize:
-        net = _quantized(net)
-    limits = [max_length, getattr(net.config, "max_position_embeddings", max_length)]
-    if 0 < getattr(tokenizer, "model_max_length", 0) < 1_000_000:
-        limits.append(tokenizer.model_max_length)
-    return SentenceEncoder(
-        name=model, tokenizer=tokenizer, model=net, batch_size=batch_size, max_length=min(limits)
-    )
-
-
-def _quantized(net: torch.nn.Module) -> torch.nn.Module:
-    """``net`` with its feed-forward Linear layers as int8 dynamic-quantized layers."""
-    # Only the feed-forward layers (two thirds of the Linear compute): quantizing the
-    # attention projections too was no faster in our measurements (docs/themes.md).
-    names = {
-        name
-        for name, module in net.named_modules()
-        if isinstance(module, torch.nn.Linear) and "attention" not in name
-    }
-    with warnings.catch_warnings():
-        # torch marks eager-mode quantization deprecated in favour of torchao, which is not
-        # a dependency; the pinned torch still supports it.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        warnings.simplefilter("ignore", UserWarning)
-        quantized: torch.nn.Module = torch.ao.quantization.quantize_dynamic(
-            net, names, dtype=torch.qint8
+        # Only the feed-forward layers (two thirds of the Linear compute): quantizing the
+        # attention projections too was no faster in our measurements (docs/themes.md).
+        net = quantize_linear(
+            net,
+            only=[
+                name
+                for name, module in net.named_modules()
+                if isinstance(module, torch.nn.Linear) and "attention" not in name
+            ],
         )
-    return quantized
+    return SentenceEncoder(
+        name=model,
+        tokenizer=tokenizer,
+        model=net,
+        batch_size=batch_size,
+        max_length=token_limit(tokenizer, net, max_length),
+    )

@@ -9,12 +9,9 @@ from typing import Any
 
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
+from monitor.classify.evaluation import LabeledFileError, read_labeled_lines
 from monitor.themes.cluster import OTHER
 from monitor.themes.discover import ClusterParams, Encoder, discover
-
-
-class LabeledThemesError(ValueError):
-    """A labeled themes file is missing, unreadable or has a malformed line."""
 
 
 @dataclass(frozen=True)
@@ -43,34 +40,11 @@ class EvalReport:
 
 
 def read_themes_tsv(path: Path) -> tuple[list[str], list[str]]:
-    """``(gold themes, texts)`` of ``path``; a first line ``id<TAB>theme<TAB>text`` is a header."""
-    themes: list[str] = []
-    texts: list[str] = []
-    try:
-        with path.open(encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, 1):
-                line = line.rstrip("\r\n")
-                if not line.strip():
-                    continue
-                parts = line.split("\t", 2)
-                if lineno == 1 and [p.strip().lower() for p in parts] == ["id", "theme", "text"]:
-                    continue
-                if len(parts) != 3:
-                    raise LabeledThemesError(
-                        f"{path}:{lineno}: expected id<TAB>theme<TAB>text, "
-                        f"got {len(parts)} field(s)"
-                    )
-                if not parts[1].strip():
-                    raise LabeledThemesError(f"{path}:{lineno}: empty theme")
-                themes.append(parts[1].strip())
-                texts.append(parts[2])
-    except FileNotFoundError:
-        raise LabeledThemesError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise LabeledThemesError(f"{path}: cannot read: {err}") from None
-    if len(texts) < 2:
-        raise LabeledThemesError(f"{path}: needs at least 2 labeled lines, found {len(texts)}")
-    return themes, texts
+    """``(gold themes, texts)`` of ``path``: ``id<TAB>theme<TAB>text`` lines, header allowed."""
+    rows = read_labeled_lines(path, column="theme")
+    if len(rows) < 2:
+        raise LabeledFileError(f"{path}: needs at least 2 labeled lines, found {len(rows)}")
+    return [r.label for r in rows], [r.text for r in rows]
 
 
 def evaluate_file(path: Path, encoder: Encoder, params: ClusterParams) -> EvalReport:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 
 from monitor.config import load_config
 from monitor.pipeline.score import score_days
@@ -56,6 +57,20 @@ def monitor(
     )  # fmt: skip
 
 
+def store_negative(engine: Engine, posts: list[Post], now: datetime) -> None:
+    """Store ``posts`` as Acme's inbound mentions, each labeled negative."""
+    with session_scope(engine) as session:
+        upsert_posts(
+            session, posts, brand_of=lambda p: "Acme", is_brand_post=lambda p: False, now=now
+        )
+    with session_scope(engine) as session:  # all negative: each one an unanswered complaint
+        ids = session.execute(select(Mention.id)).scalars().all()  # type: ignore[call-overload]
+        labels = [
+            LabelRecord(mention_id=i, label="negative", confidence=0.9, scores=None) for i in ids
+        ]
+        save_labels(session, labels, model_name="test", model_revision=None, now=now)
+
+
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
     """A SQLite database holding one inbound post per hostile string (text and author)."""
@@ -71,16 +86,7 @@ def config(tmp_path: Path) -> Path:
         for i, (name, value) in enumerate(HOSTILE)
         if name != "lone_surrogate"  # no database stores one (sanitize_post replaces it)
     ]  # fmt: skip
-    with session_scope(engine) as session:
-        upsert_posts(
-            session, posts, brand_of=lambda p: "Acme", is_brand_post=lambda p: False, now=now
-        )
-    with session_scope(engine) as session:  # all negative: each one an unanswered complaint
-        ids = session.execute(select(Mention.id)).scalars().all()  # type: ignore[call-overload]
-        labels = [
-            LabelRecord(mention_id=i, label="negative", confidence=0.9, scores=None) for i in ids
-        ]
-        save_labels(session, labels, model_name="test", model_revision=None, now=now)
+    store_negative(engine, posts, now)
     days = sorted({now.date(), (now - timedelta(hours=1)).date()})
     score_days(engine, load_config(path), clock=lambda: now, days=days)
     engine.dispose()

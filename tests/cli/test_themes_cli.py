@@ -35,7 +35,11 @@ def test_eval_text_output(cli: Cli) -> None:
 def test_eval_bad_file_is_a_usage_error_naming_the_line(cli: Cli, tmp_path: Path) -> None:
     bad = tmp_path / "bad.tsv"
     bad.write_text("id\ttheme\ttext\na\trefund\tmoney\nb\tno text here\n", encoding="utf-8")
-    expect(cli("themes", "eval", str(bad)), 2, f"{bad}:3: expected id<TAB>theme<TAB>text")
+    expect(
+        cli("themes", "eval", str(bad)),
+        2,
+        f"{bad}:3: expected 3 tab-separated fields id<TAB>theme<TAB>text",
+    )
     expect(cli("themes", "eval", str(tmp_path / "none.tsv")), 2, "none.tsv: no such file")
 
 

@@ -77,3 +77,23 @@ def test_matching_is_one_to_one_above_the_threshold() -> None:
     assert match_themes(clusters, known, min_similarity=0.8) == {0: 10}
     assert match_themes(clusters, known, min_similarity=0.999) == {}
     assert match_themes({}, known, min_similarity=0.5) == {}
+
+
+def test_outlier_distance_sets_who_joins_a_theme_after_the_cut() -> None:
+    # a tight theme of 6 along e0, and one text at cosine 0.5 from it (distance 0.5):
+    # outside the 0.45 cut, so "other" after the tree, then judged by the outlier radius
+    base = np.zeros((7, 4))
+    base[:6, 0] = 1.0
+    base[:6, 1] = np.linspace(-0.01, 0.01, 6)
+    base[6] = [0.5, 0.0, np.sqrt(0.75), 0.0]
+    vectors = _unit(base)
+    strict = cluster_vectors(vectors, distance_threshold=0.45, min_size=3, refine_rounds=5)
+    assert strict.tolist() == [0] * 6 + [OTHER]  # radius = the cut by default
+    loose = cluster_vectors(
+        vectors, distance_threshold=0.45, min_size=3, refine_rounds=5, outlier_distance=0.55
+    )
+    assert loose.tolist() == [0] * 7
+    far = cluster_vectors(
+        vectors, distance_threshold=0.45, min_size=3, refine_rounds=5, outlier_distance=0.4
+    )
+    assert far.tolist() == [0] * 6 + [OTHER]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from monitor.classify.loader import bundled_model_path
-from monitor.themes.encoders import default_encoder_path, load_encoder
+from monitor.themes.encoders import default_encoder_path, load_encoder, topic_text
 
 
 def test_base_encoder_groups_by_meaning() -> None:
@@ -60,3 +60,20 @@ def test_missing_model_is_an_os_error_naming_it(tmp_path: Path) -> None:
         load_encoder(str(tmp_path / "nothing-here"))
     with pytest.raises(ValueError, match="threads"):
         load_encoder(default_encoder_path(), threads=0)
+
+
+def test_topic_text_drops_who_is_addressed_and_links() -> None:
+    assert topic_text("@AcmeHelp  app crashes &amp; burns https://t.co/x @bob") == (
+        "app crashes & burns"
+    )
+    assert topic_text("mail me at a@b.com") == "mail me at a@b.com"  # not a handle
+    assert topic_text("@AcmeHelp") == "@user"  # nothing else: the text itself
+
+
+def test_a_shared_handle_does_not_pull_unrelated_posts_together() -> None:
+    encoder = load_encoder(default_encoder_path(), threads=2, quantize=True)
+    a, b = encoder.encode(
+        ["@AcmeHelp the parking lot at your store is a mess", "@AcmeHelp why is your logo purple"]
+    )
+    c, d = encoder.encode(["the parking lot at your store is a mess", "why is your logo purple"])
+    assert float(a @ b) == pytest.approx(float(c @ d), abs=1e-5)
