@@ -41,8 +41,10 @@ def data_version(session: Session) -> tuple[object, ...]:
     ``0008_queue_version``) on SQLite and PostgreSQL:
     new posts (``mention.id``), edited posts (``mention.updated_at``), new model labels
     (``sentiment_label.labeled_at``), every triage action, manual resolution and label
-    correction (each writes a ``triage_audit`` row), rescoring (``complaint.scored_at``)
-    and removed items (the ``complaint`` row count, an index-only count).
+    correction (each writes a ``triage_audit`` row) and rescoring (``complaint.scored_at``).
+    A removed ``complaint`` row is not counted (a count reads every row: 11 ms at 100 k on
+    PostgreSQL): rescoring removes one only after a change to posts or labels, which moves
+    the version, and the analysis reads those posts and labels, not the removed row.
     """
     stmt = select(
         select(func.max(col(Mention.id))).scalar_subquery(),
@@ -50,7 +52,6 @@ def data_version(session: Session) -> tuple[object, ...]:
         select(func.max(col(SentimentLabel.labeled_at))).scalar_subquery(),
         select(func.max(col(TriageAudit.id))).scalar_subquery(),
         select(func.max(col(ComplaintRow.scored_at))).scalar_subquery(),
-        select(func.count()).select_from(ComplaintRow).scalar_subquery(),
     )
     return tuple(session.execute(stmt).one())
 
