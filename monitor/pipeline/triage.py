@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -17,8 +18,9 @@ from monitor.config import Settings
 from monitor.errors import UsageError
 from monitor.escape import terminal
 from monitor.pipeline.facts import Analysis, analyse_threads, brand_profile, scoring_params
+from monitor.pipeline.queue_cache import CACHE, Entry, QueueCache
 from monitor.pipeline.score import brands_of, item_record
-from monitor.scoring import Complaint, QueueItem, TriageMarks
+from monitor.scoring import BrandProfile, Complaint, QueueItem, ScoringParams, TriageMarks
 from monitor.scoring.model import require_aware
 from monitor.scoring.unanswered import (
     ABANDONED,
@@ -91,6 +93,14 @@ def _marks(session: Session, analysis: Analysis) -> dict[str, TriageMarks]:
     }
 
 
+def _analyse_open(
+    session: Session, profile: BrandProfile, params: ScoringParams, now: datetime
+) -> Entry:
+    """The brand's open items analysed with their threads at ``now``, and their marks."""
+    analysis = analyse_threads(session, profile, params, open_item_ids(session, profile.name), now)
+    return analysis.complaints, _marks(session, analysis)
+
+
 @dataclass(frozen=True)
 class QueueFilter:
     """``monitor unanswered`` options: which items to list."""
@@ -118,12 +128,19 @@ class QueueFilter:
 
 
 def queue(
-    engine: Engine, settings: Settings, *, clock: Clock, where: QueueFilter
+    engine: Engine,
+    settings: Settings,
+    *,
+    clock: Clock,
+    where: QueueFilter,
+    cache: QueueCache = CACHE,
 ) -> list[QueueItem]:
     """The needs-reply queue of one brand or all, most urgent first (same order on any DB).
 
-    Open items are re-analysed with their threads at ``clock()``: replies, follow-ups and
-    the team's actions since the last scoring run count at once.
+    Open items are analysed with their threads, kept in ``cache`` while no write reached
+    the database and for at most :data:`~monitor.pipeline.queue_cache.TTL`: replies,
+    follow-ups and the team's actions count at once, from any process. State, priority
+    and filters are computed at ``clock()`` on every call.
     """
     now = require_aware(clock(), "clock()")
     params = scoring_params(settings)
@@ -131,11 +148,12 @@ def queue(
     for config in brands_of(settings, where.brand):
         profile = brand_profile(settings, config)
         with session_scope(engine) as session:
-            ids = open_item_ids(session, config.name)
-            analysis = analyse_threads(session, profile, params, ids, now)
-            marks = _marks(session, analysis)
+            compute = partial(_analyse_open, session, profile, params, now)
+            complaints, marks = cache.get(
+                engine, session, config.name, (profile, params), now, compute
+            )
         found = queue_from_complaints(
-            analysis.complaints, params, now, where.overdue_only, marks, where.states
+            complaints, params, now, where.overdue_only, marks, where.states
         )
         items.extend(
             i

@@ -29,6 +29,8 @@ class Mention(SQLModel, table=True):
         Index("ix_mention_source_thread", "source", "thread_id"),
         Index("ix_mention_source_in_reply_to", "source", "in_reply_to"),
         Index("ix_mention_created", "created_at"),
+        # the queue cache's data version: max(updated_at) is one index look-up
+        Index("ix_mention_updated", "updated_at"),
     )
 
     # BIGINT on PostgreSQL for growth; INTEGER on SQLite, where only that is the rowid alias.
@@ -82,6 +84,8 @@ class SentimentLabel(SQLModel, table=True):
     """The classifier's (or an import's) label for one mention; one current label each."""
 
     __tablename__ = "sentiment_label"
+    # the queue cache's data version: max(labeled_at) is one index look-up
+    __table_args__ = (Index("ix_sentiment_label_labeled", "labeled_at"),)
 
     mention_id: int = Field(primary_key=True, foreign_key="mention.id", ondelete="CASCADE")
     label: str | None = Field(default=None, max_length=16)
@@ -144,6 +148,8 @@ class Complaint(SQLModel, table=True):
         Index("ix_complaint_brand_open", "brand", "answered", "created_at"),
         # the queue's open items of a brand (resolved_at IS NULL): scripts/bench_web.py
         Index("ix_complaint_brand_resolved", "brand", "resolved_at"),
+        # the queue cache's data version: max(scored_at) is one index look-up
+        Index("ix_complaint_scored", "scored_at"),
     )
 
     mention_id: int = Field(primary_key=True, foreign_key="mention.id", ondelete="CASCADE")
