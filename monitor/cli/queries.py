@@ -18,8 +18,9 @@ from monitor.cli.common import (
     context,
     parse_since,
 )
-from monitor.cli.tables import AUTHOR_CELLS, Column, CsvOpt, WideOpt, age_text, render, view
+from monitor.cli.tables import AUTHOR_CELLS, Column, CsvOpt, WideOpt, render, view
 from monitor.posts import SENTIMENT_LABELS
+from monitor.report.formatting import age_text
 
 if TYPE_CHECKING:
     from monitor.storage.models import Mention

@@ -194,13 +194,3 @@ def _write_csv(columns: Sequence[Column[Row]], rows: Sequence[Row]) -> None:
     writer.writerow([c.name for c in columns])
     for row in rows:
         writer.writerow([_csv_value(c.value(row)) for c in columns])
-
-
-def age_text(moment: datetime, now: datetime) -> str:
-    """How long ago, short: ``45m``, ``5h``, ``3d`` (``0m`` for the future)."""
-    minutes = max(0, int((now - moment).total_seconds() // 60))
-    if minutes < 60:
-        return f"{minutes}m"
-    if minutes < 48 * 60:
-        return f"{minutes // 60}h"
-    return f"{minutes // (24 * 60)}d"

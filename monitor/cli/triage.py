@@ -23,8 +23,8 @@ from monitor.cli.common import (
     say,
 )
 from monitor.cli.sentiment import sentiment_app
-from monitor.cli.tables import AUTHOR_CELLS, Column, CsvOpt, WideOpt, age_text, render, view
-from monitor.report.formatting import format_minutes
+from monitor.cli.tables import AUTHOR_CELLS, Column, CsvOpt, WideOpt, render, view
+from monitor.report.formatting import age_text, format_minutes
 from monitor.scoring.unanswered import ABANDONED, KINDS, STATES, QueueItem
 
 if TYPE_CHECKING:

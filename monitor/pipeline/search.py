@@ -19,6 +19,7 @@ from monitor.config import Settings
 from monitor.errors import UsageError
 from monitor.escape import csv_cell
 from monitor.posts import SENTIMENT_LABELS
+from monitor.report.formatting import age_text
 from monitor.scoring import day_bounds
 from monitor.storage.complaints import complaint_flags
 from monitor.storage.db import session_scope
@@ -187,16 +188,6 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
-def _age(moment: datetime, now: datetime) -> str:
-    """How long ago, short, as the CLI's age column (``45m``, ``5h``, ``3d``)."""
-    minutes = max(0, int((now - moment).total_seconds() // 60))
-    if minutes < 60:
-        return f"{minutes}m"
-    if minutes < 48 * 60:
-        return f"{minutes // 60}h"
-    return f"{minutes // (24 * 60)}d"
-
-
 def _cell(value: object) -> object:
     """A CSV cell as the CLI writes it: UTC ``Z`` times, post text through ``csv_cell``."""
     if value is None:
@@ -212,7 +203,7 @@ def _csv_row(hit: MentionHit, now: datetime) -> list[object]:
     m = hit.mention
     values: list[object] = [
         f"{m.source}:{m.external_id}",
-        _age(m.created_at, now),
+        age_text(m.created_at, now),
         hit.local_time.isoformat(timespec="seconds"),
         m.brand,
         m.author,

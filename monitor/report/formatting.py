@@ -137,3 +137,13 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
 def one_line(text: str, limit: int = 200) -> str:
     """Squash text to a single safe header/subject line (no CR/LF, no bidi override)."""
     return text_line(excerpt(text, limit))
+
+
+def age_text(moment: datetime, now: datetime) -> str:
+    """How long ago, short: ``45m``, ``5h``, ``3d`` (``0m`` for the future)."""
+    minutes = max(0, int((now - moment).total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes}m"
+    if minutes < 48 * 60:
+        return f"{minutes // 60}h"
+    return f"{minutes // (24 * 60)}d"

@@ -11,9 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
+from monitor.storage.db import dialect_insert
 from monitor.storage.models import MentionBrand
 
 #: How a mention was matched to a brand, strongest first (one row per mention and brand).
@@ -22,12 +22,7 @@ _CHUNK = 500
 
 
 def _insert(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(MentionBrand)
-    if dialect == "sqlite":
-        return sqlite.insert(MentionBrand)
-    raise NotImplementedError(f"database {dialect!r} is not supported")  # pragma: no cover
+    return dialect_insert(session, MentionBrand)
 
 
 def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:

@@ -246,3 +246,21 @@ def run_transaction(
                 str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__,
             )
             sleep(delay)
+
+
+def dialect_insert(session: Session, table: Any) -> Any:
+    """An ``INSERT`` of ``table`` (model or Core table) with ``ON CONFLICT`` for this database.
+
+    The dialect is imported here, not at module level: the PostgreSQL dialect (with its
+    asyncio drivers) costs every read command on SQLite a tenth of a second at start-up.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
+        return sqlite.insert(table)
+    raise NotImplementedError(f"database {dialect!r} is not supported")  # pragma: no cover

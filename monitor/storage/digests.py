@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
+from monitor.storage.db import dialect_insert
 from monitor.storage.models import AlertSent, DailyKpi, DigestRun, Mention, MentionBrand
 
 
@@ -121,10 +121,8 @@ def save_digest_run(
 
     ``sent_at`` is set the first time every channel has gone out, and kept after that.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(
-        insert(DigestRun)
+        dialect_insert(session, DigestRun)
         .values(brand=brand, day=day, created_at=now)
         .on_conflict_do_nothing(index_elements=["brand", "day"])
     )

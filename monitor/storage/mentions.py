@@ -19,11 +19,11 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from monitor.posts import MAX_TEXT_CHARS, Post, clean_text
 from monitor.storage.brands import TARGET, add_brands, sync_brands
+from monitor.storage.db import dialect_insert
 from monitor.storage.models import Mention, MentionBrand, SentimentLabel
 
 IMPORT_MODEL_NAME = "import"
@@ -109,14 +109,13 @@ def _insert_new(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[str,
     # The Core table, not the ORM entity: the ORM splits rows into groups by which values
     # are None, and each group with RETURNING becomes its own statement (half the speed).
     table: Table = Mention.__table__  # type: ignore[attr-defined]
+    insert = dialect_insert(session, table)
     if dialect == "postgresql":
-        stmt: Any = postgresql.insert(table).on_conflict_do_update(
+        stmt: Any = insert.on_conflict_do_update(
             index_elements=keys, set_={"updated_at": table.c.updated_at}, where=false()
         )
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=keys)
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise NotImplementedError(dialect)
+    else:
+        stmt = insert.on_conflict_do_nothing(index_elements=keys)
     stmt = stmt.returning(table.c.id, table.c.source, table.c.external_id)
     return {(r.source, r.external_id): int(r.id) for r in session.execute(stmt, rows)}
 

@@ -13,9 +13,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
+from monitor.storage.db import dialect_insert
 from monitor.storage.models import Delivery
 
 #: Row states. ``sending`` is left behind by a sender that died; readers show it as
@@ -46,12 +46,7 @@ class Claim:
 
 
 def _insert(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(Delivery)
-    if dialect == "sqlite":
-        return sqlite.insert(Delivery)
-    raise NotImplementedError(f"database {dialect!r} is not supported")  # pragma: no cover
+    return dialect_insert(session, Delivery)
 
 
 def claim_new(

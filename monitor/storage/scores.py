@@ -10,25 +10,14 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlmodel import Session, SQLModel, col
 
+from monitor.storage.db import dialect_insert
 from monitor.storage.models import AlertSent, Complaint, DailyKpi, Resolution
 
 _CHUNK = 500
 
 
 def _insert(session: Session, model: type[SQLModel]) -> Any:
-    """A dialect insert that supports ``ON CONFLICT`` (SQLite and PostgreSQL)."""
-    # Imported here: the PostgreSQL dialect (with its asyncio drivers) costs every read
-    # command on SQLite a tenth of a second at start-up.
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects import postgresql
-
-        return postgresql.insert(model)
-    if dialect == "sqlite":
-        from sqlalchemy.dialects import sqlite
-
-        return sqlite.insert(model)
-    raise NotImplementedError(f"database {dialect!r} is not supported")  # pragma: no cover
+    return dialect_insert(session, model)
 
 
 # --- daily KPI rows ---------------------------------------------------------------------

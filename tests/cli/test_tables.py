@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 
-from monitor.cli.tables import Column, View, age_text, table_lines, view
+from monitor.cli.tables import Column, View, table_lines, view
 from monitor.errors import UsageError
+from monitor.report.formatting import age_text
 from monitor.storage.db import make_engine
 from monitor.storage.migrate import upgrade
 from tests.conftest import REPO_ROOT
