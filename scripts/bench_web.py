@@ -149,6 +149,14 @@ def _rows(
         yield batch, items
 
 
+#: Each mention counts for the brand it was stored for, as the store and migration 0006 do
+#: (brand filters read mention_brand).
+ATTRIBUTION = (
+    "INSERT INTO mention_brand (mention_id, brand, how, created_at) "
+    "SELECT id, brand, 'target', created_at FROM mention"
+)
+
+
 def _sqlite_value(v: Any) -> Any:
     if isinstance(v, datetime):
         return v.astimezone(UTC).replace(tzinfo=None).strftime(_SQLITE_TIME)
@@ -174,6 +182,7 @@ def build_sqlite(path: Path, mentions: int, complaints: int, now: datetime) -> f
     for batch, items in _rows(mentions, complaints, now):
         con.executemany(m_sql, [tuple(_sqlite_value(v) for v in r) for r in batch])
         con.executemany(c_sql, [tuple(_sqlite_value(v) for v in r) for r in items])
+    con.execute(ATTRIBUTION)
     con.commit()
     con.execute("ANALYZE")
     con.close()
@@ -200,6 +209,7 @@ def build_postgres(url: str, mentions: int, complaints: int, now: datetime) -> f
             with cursor.copy(f"COPY complaint ({COMPLAINT_COLUMNS}) FROM STDIN") as copy:
                 for r in items:
                     copy.write_row(r)
+        conn.execute(text(ATTRIBUTION))
         conn.execute(
             text("SELECT setval(pg_get_serial_sequence('mention', 'id'), :n)"), {"n": mentions}
         )
@@ -323,7 +333,7 @@ def main() -> None:
     now = datetime.now(UTC)
     # the data is relative to today (the app reads the real clock): one cached file a day
     cache = Path(tempfile.gettempdir()) / (
-        f"monitor-bench-web-{args.mentions}-{args.complaints}-{now.date().isoformat()}.db"
+        f"monitor-bench-web-v2-{args.mentions}-{args.complaints}-{now.date().isoformat()}.db"
     )
     if not cache.exists():
         print(f"building {cache} ({args.mentions:,} mentions, {args.complaints:,} complaints)")
