@@ -22,7 +22,7 @@ def test_bench_web_builds_measures_and_reports(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=600, env=env, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    assert list(tmp_path.glob("monitor-bench-web-3000-300-*.db"))
+    assert list(tmp_path.glob("monitor-bench-web-v2-3000-300-*.db"))
     figures = json.loads(result.stdout[result.stdout.index("\n{") :])
     pages = {r["page"]: r for r in figures["sqlite"]}
     assert {"queue /", "mentions text=refund", "mentions page 20"} <= set(pages)
