@@ -35,6 +35,15 @@ COMMANDS: list[tuple[str, list[str], float]] = [
     ("monitor sentiment predict (cold)", ["sentiment", "predict", "my bag is lost again"], 3.0),
 ]
 
+#: What any command pays before our code runs, to read the figures above against: the
+#: interpreter, the libraries every database command stands on (Typer parses the command
+#: line; SQLModel is SQLAlchemy's ORM with pydantic, the store the design names), and torch.
+FLOORS: list[tuple[str, str]] = [
+    ("python -c pass", "pass"),
+    ("python -c 'import typer, sqlmodel'", "import typer, sqlmodel"),
+    ("python -c 'import torch'", "import torch"),
+]
+
 
 def _config(folder: Path) -> Path:
     """The repository's config with the database in ``folder``."""
@@ -62,7 +71,12 @@ def _time(value: str) -> datetime:
 
 
 def _monitor(args: list[str], config: Path) -> tuple[float, float]:
-    """Run ``monitor ARGS`` once in a fresh process: its wall and CPU (user + system) seconds.
+    """Run ``monitor ARGS`` once in a fresh process: its wall and CPU (user + system) seconds."""
+    return _timed([sys.executable, "-m", "monitor.cli", *args], config)
+
+
+def _timed(argv: list[str], config: Path) -> tuple[float, float]:
+    """Run ``argv`` once in a fresh process: its wall and CPU (user + system) seconds.
 
     CPU time is printed beside wall time because on a shared, loaded machine the wall time
     mostly measures the wait for a core.
@@ -72,7 +86,7 @@ def _monitor(args: list[str], config: Path) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "monitor.cli", *args],
+        argv,
         check=True,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -102,17 +116,24 @@ def main() -> None:
             f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs (load {load:.1f}), "
             f"{opts.posts} posts"
         )
+        for name, code in FLOORS:
+            argv = [sys.executable, "-c", code]
+            _timed(argv, config)  # once untimed, as below
+            runs = [_timed(argv, config) for _ in range(opts.runs)]
+            print(f"{name:34} {_figures(runs)}  (floor, no target)")
         for name, args, target in COMMANDS:
             _monitor(args, config)  # once untimed: writes the .pyc files, fills the OS cache
             runs = [_monitor(args, config) for _ in range(opts.runs)]
-            wall = statistics.median(r[0] for r in runs)
-            cpu = statistics.median(r[1] for r in runs)
-            verdict = "ok" if wall < target else "SLOW"
-            each = " ".join(f"{r[0]:.2f}" for r in runs)
-            print(
-                f"{name:34} median wall {wall:5.2f} s, cpu {cpu:5.2f} s "
-                f"(target < {target:g} s, {verdict})  wall: {each}"
-            )
+            verdict = "ok" if statistics.median(r[0] for r in runs) < target else "SLOW"
+            print(f"{name:34} {_figures(runs)}  (target < {target:g} s, {verdict})")
+
+
+def _figures(runs: list[tuple[float, float]]) -> str:
+    """``median wall W s, cpu C s  wall: each run`` of ``(wall, cpu)`` runs."""
+    wall = statistics.median(r[0] for r in runs)
+    cpu = statistics.median(r[1] for r in runs)
+    each = " ".join(f"{r[0]:.2f}" for r in runs)
+    return f"median wall {wall:5.2f} s, cpu {cpu:5.2f} s  wall: {each}"
 
 
 if __name__ == "__main__":
