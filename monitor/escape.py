@@ -1,8 +1,9 @@
-"""One escaping function per output kind: Slack, terminal, log line and plain-text body.
+"""One escaping function per output kind: Slack, terminal, log line, plain-text body, HTML.
 
-Stored text stays verbatim; these functions only change how data is *shown*. HTML is not
-here: the digest template escapes it (Jinja autoescape). Each function takes untrusted
-data, never text that already holds our own markup.
+Stored text stays verbatim; these functions only change how data is *shown*. For HTML, Jinja's
+autoescape escapes the markup characters and :func:`html_finalize` (every template
+environment's ``finalize``) the controls. Each function takes untrusted data, never text
+that already holds our own markup.
 """
 
 from __future__ import annotations
@@ -56,6 +57,32 @@ def log_line(text: str) -> str:
 def text_line(text: str) -> str:
     """Data for one line of a plain-text body (text digest, alert mail): it cannot add lines."""
     return _controls(text)
+
+
+#: In HTML, line breaks and tabs are whitespace (a page may keep a post's own line breaks),
+#: so of the characters above only these are escaped: NUL and the other C0/C1 controls,
+#: bidi overrides and isolates (which would reorder the page around the post), the Unicode
+#: line and paragraph separators and lone surrogates (which cannot be encoded as UTF-8).
+_HTML_CONTROLS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
+    "\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def html_text(text: str) -> str:
+    """Data for HTML text or an attribute value, before autoescape: controls shown as escapes."""
+    return _HTML_CONTROLS.sub(_visible, text)
+
+
+def html_finalize(value: object) -> object:
+    """Jinja ``finalize``: every string a template prints goes through :func:`html_text`.
+
+    Values already marked safe (``__html__``: our own markup) are left as they are; Jinja
+    then autoescapes the rest.
+    """
+    if isinstance(value, str) and not hasattr(value, "__html__"):
+        return html_text(value)
+    return value
 
 
 def tsv_field(text: str) -> str:

@@ -6,8 +6,18 @@ import io
 import logging
 
 import pytest
+from markupsafe import Markup
 
-from monitor.escape import OneLineLogs, install_log_escaping, log_line, slack, terminal, text_line
+from monitor.escape import (
+    OneLineLogs,
+    html_finalize,
+    html_text,
+    install_log_escaping,
+    log_line,
+    slack,
+    terminal,
+    text_line,
+)
 from tests.hostile.checks import RAW_CONTROL
 from tests.hostile.strings import FORGED, HOSTILE
 
@@ -97,3 +107,18 @@ def test_csv_cell_keeps_one_line_and_defuses_formulas() -> None:
     assert csv_cell("@SUM(A1)") == "'@SUM(A1)"
     assert csv_cell("@AcmeHelp where is my order?") == "@AcmeHelp where is my order?"
     assert csv_cell("two\nlines\x1b[2J") == "two\\nlines\\x1b[2J"
+
+
+@pytest.mark.parametrize(("name", "value"), HOSTILE)
+def test_html_text_keeps_whitespace_and_escapes_every_other_control(name: str, value: str) -> None:
+    shown = html_text(value)
+    assert not RAW_CONTROL.search(shown.replace("\n", "").replace("\r", "").replace("\t", ""))
+    assert html_text(shown) == shown  # idempotent
+    assert shown.count("\n") == value.count("\n")  # line breaks are whitespace in HTML
+
+
+def test_html_finalize_leaves_our_markup_and_non_strings_alone() -> None:
+    assert html_finalize("a\x1bb\u202e") == "a\\x1bb\\u202e"
+    ours = Markup("<b>\x1b</b>")
+    assert html_finalize(ours) is ours
+    assert html_finalize(3) == 3 and html_finalize(None) is None

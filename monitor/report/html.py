@@ -8,6 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from monitor.escape import html_finalize
 from monitor.report.charts import CHART_TITLES
 from monitor.report.model import DigestData
 from monitor.report.views import (
@@ -31,6 +32,7 @@ def _environment() -> Environment:
     return Environment(
         loader=PackageLoader("monitor.report", "templates"),
         autoescape=True,
+        finalize=html_finalize,  # controls and bidi characters in data shown as escapes
         undefined=StrictUndefined,
         keep_trailing_newline=True,
     )

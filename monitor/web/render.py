@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.responses import HTMLResponse
 
+from monitor.escape import html_finalize
 from monitor.web.guard import Call
 
 #: The pages in the navigation bar: (path, label). Add a page here when it is routed.
@@ -34,6 +35,7 @@ def environment() -> Environment:
     env = Environment(
         loader=PackageLoader("monitor.web", "templates"),
         autoescape=True,
+        finalize=html_finalize,  # controls and bidi characters in data shown as escapes
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
