@@ -121,8 +121,7 @@ def kpis(
     The default view shows the judged day (and today, partial); --wide adds a column per
     day and the range; --csv gives one line per brand, source, day and KPI.
     """
-    from monitor.pipeline.kpis import range_row, status_json
-    from monitor.pipeline.score import kpi_report, kpi_rows
+    from monitor.pipeline.kpi_page import kpi_view
 
     chosen = view(wide=wide, as_json=as_json, as_csv=as_csv)
     if days is not None and date is not None:
@@ -133,38 +132,20 @@ def kpis(
     tables = []
     for b in _views(settings, brand):
         today = local_day(now, b.zone)
-        wanted = [parse_day(date, now)] if date else _last_days(today, days or 7)
-        rows = kpi_rows(
-            ctx.engine, settings, brand=b.name, days=wanted, source=source, clock=lambda: now
+        first, last = (
+            (parse_day(date, now),) * 2
+            if date
+            else (today - timedelta(days=(days or 7) - 1), today)
         )
-        complete = [d for d in wanted if d < today]  # today is half a day: never judged
-        judged = complete[-1] if complete else None
-        report = (
-            kpi_report(
-                ctx.engine, settings, brand=b.name, day=judged, source=source, clock=lambda: now
-            )
-            if judged is not None
-            else []
-        )
-        span = (
-            range_row(
-                ctx.engine, settings, brand=b.name, first=wanted[0], last=wanted[-1],
-                source=source, clock=lambda: now,
-            )
-            if len(wanted) > 1
-            else None
+        page = kpi_view(
+            ctx.engine, settings, brand=b.name, first=first, last=last, source=source,
+            clock=lambda: now, share_of_voice=False,
         )  # fmt: skip
-        shown = [*rows, *([span] if span else [])]
-        for row in shown:
-            if (row.get("end_date") or row["date"]) >= today.isoformat():
-                row["partial"] = True
-            if judged is not None and row["date"] == judged.isoformat() and "end_date" not in row:
-                row["targets"] = status_json(report)
-        documents.extend(shown)
-        by_key = {s.key: s for s in report}
+        documents.extend(page.documents)
+        by_key = {s.key: s for s in page.statuses}
         lines = [(d, by_key.get(d.key)) for d in CATALOGUE]
         title = f"{b.name} · {source} · {b.timezone}"
-        tables.append((title, rows[-TABLE_DAYS:], lines, judged, span))
+        tables.append((title, page.day_rows[-TABLE_DAYS:], lines, page.judged, page.range_document))
     if chosen is View.JSON:
         print_json(documents)
         return

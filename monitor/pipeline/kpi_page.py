@@ -1,7 +1,7 @@
 """The KPI view of a brand or competitor over a date range: what ``monitor kpis`` shows.
 
-Built from the same calls as the CLI (:func:`kpi_rows`, :func:`kpi_report`,
-:func:`range_row`), so the figures are the same; adds share of voice and the digest's charts.
+The one composition of :func:`kpi_rows`, :func:`kpi_report` and :func:`range_row` that the
+CLI's ``kpis`` and the web KPI page both show; adds share of voice and the digest's charts.
 """
 
 from __future__ import annotations
@@ -82,8 +82,13 @@ def kpi_view(
     last: date | None = None,
     source: str = ALL_SOURCES,
     clock: Clock,
+    share_of_voice: bool = True,
 ) -> KpiView:
-    """The KPIs of ``brand`` (or a competitor) over local days ``first``..``last``."""
+    """The KPIs of ``brand`` (or a competitor) over local days ``first``..``last``.
+
+    ``share_of_voice``: also count the inbound mentions of the brand and its rivals (the
+    web page shows them; ``monitor kpis`` has the share in its rows and skips the query).
+    """
     config = settings.view(brand)
     now = clock()
     today = local_day(now, config.zone)
@@ -118,7 +123,7 @@ def kpi_view(
             row["partial"] = True
         if judged is not None and row["date"] == judged.isoformat() and "end_date" not in row:
             row["targets"] = status_json(report)
-    rivals = _rivals(settings, config)
+    rivals = _rivals(settings, config) if share_of_voice else []
     volumes: dict[str, int] = {}
     if rivals:
         start, end = day_bounds(first, last, config.zone)
