@@ -158,3 +158,17 @@ def test_an_item_opened_from_a_filtered_queue_leads_back_to_it(client_as: Client
     assert href == "/items/appstore%3Ar1?next=/%3Fsource%3Dappstore%26state%3Dabandoned"
     item = client.get(href).text
     assert '<a href="/?source=appstore&amp;state=abandoned" class="back">' in item
+
+
+def test_a_queue_longer_than_a_page_says_how_many_are_shown(
+    client_as: ClientAs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from monitor.web import pages_queue
+
+    monkeypatch.setattr(pages_queue, "MAX_ROWS", 1)  # the scenario's queue has 2 items
+    client, _ = client_as("agent")
+    for path in ("/", "/queue/rows"):
+        html = client.get(path).text
+        assert keys_of(html) == ["x:801"], path  # the most urgent one
+        assert "1 of 2 shown, most urgent first: narrow the filters to see the rest." in html
+    assert len(client.get("/api/queue").json()) == 2  # the API is not cut
