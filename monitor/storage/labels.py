@@ -10,7 +10,7 @@ from typing import NamedTuple
 from sqlalchemy import Select, func, select, update
 from sqlmodel import Session, col
 
-from monitor.storage.mentions import IMPORT_MODEL_NAME
+from monitor.storage.mentions import IMPORT_MODEL_NAME, corrected_ids
 from monitor.storage.models import Mention, SentimentLabel
 
 
@@ -112,7 +112,9 @@ def save_labels(
     """Store labels (replacing older ones) and copy each onto its mention for fast queries.
 
     A language found while labeling fills the mention's ``lang`` when the source gave none.
+    A mention a person labeled (``monitor label``) keeps that label as its current one.
     """
+    human = corrected_ids(session, [rec.mention_id for rec in records])
     for rec in records:
         row = session.get(SentimentLabel, rec.mention_id)
         if row is None:
@@ -125,10 +127,11 @@ def save_labels(
         row.model_name, row.model_revision = model_name, model_revision
         row.skipped_reason, row.labeled_at = rec.skipped_reason, now
         session.add(row)
-        values: dict[str, object] = {
-            "sentiment": rec.label,
-            "sentiment_confidence": rec.confidence,
-        }
+        values: dict[str, object] = {}
+        if rec.mention_id not in human:  # a person's label stays the current one
+            values.update(sentiment=rec.label, sentiment_confidence=rec.confidence)
         if rec.lang is not None:
             values["lang"] = func.coalesce(col(Mention.lang), rec.lang)
-        session.execute(update(Mention).where(col(Mention.id) == rec.mention_id).values(values))
+        if values:
+            stmt = update(Mention).where(col(Mention.id) == rec.mention_id).values(values)
+            session.execute(stmt)

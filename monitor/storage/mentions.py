@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,9 +24,11 @@ from sqlmodel import Session, col
 from monitor.posts import MAX_TEXT_CHARS, Post, clean_text
 from monitor.storage.brands import TARGET, add_brands, sync_brands
 from monitor.storage.db import dialect_insert
-from monitor.storage.models import Mention, MentionBrand, SentimentLabel
+from monitor.storage.models import LabelCorrection, Mention, MentionBrand, SentimentLabel
 
 IMPORT_MODEL_NAME = "import"
+#: The confidence of a person's label (``monitor label``), copied onto the mention with it.
+HUMAN_CONFIDENCE = 1.0
 _CHUNK = 500
 # Fields whose change means the source edited the post: the row is updated, others are kept.
 _MUTABLE = ("text", "author_followers", "rating", "url", "lang")
@@ -219,7 +221,8 @@ def _update_if_edited(session: Session, old: Any, row: dict[str, Any], now: date
     changed.update(updated_at=now, raw=row["raw"])
     if "text" in changed:
         # An edited post must be labeled again; an imported label stays with its import.
-        changed.update(sentiment=None, sentiment_confidence=None)
+        if not corrected_ids(session, [old.id]):  # a person's label stays the current one
+            changed.update(sentiment=None, sentiment_confidence=None)
         session.execute(
             delete(SentimentLabel).where(
                 col(SentimentLabel.mention_id) == old.id,
@@ -228,6 +231,18 @@ def _update_if_edited(session: Session, old: Any, row: dict[str, Any], now: date
         )
     session.execute(update(Mention).where(col(Mention.id) == old.id).values(**changed))
     return True
+
+
+def corrected_ids(session: Session, mention_ids: Collection[int]) -> set[int]:
+    """Which of ``mention_ids`` carry a human label correction."""
+    ids = list(mention_ids)
+    found: set[int] = set()
+    for start in range(0, len(ids), _CHUNK):
+        stmt = select(col(LabelCorrection.mention_id)).where(
+            col(LabelCorrection.mention_id).in_(ids[start : start + _CHUNK])
+        )
+        found.update(int(mid) for (mid,) in session.execute(stmt))
+    return found
 
 
 def _store_imported_labels(
@@ -245,6 +260,7 @@ def _store_imported_labels(
             )
         )
     )
+    human = corrected_ids(session, ids.values())
     for key, post in labeled.items():
         mention_id = ids[key]
         confidence = 1.0 if post.confidence is None else post.confidence
@@ -260,11 +276,12 @@ def _store_imported_labels(
         label.score_negative = label.score_neutral = label.score_positive = None
         label.skipped_reason = None
         session.add(label)
-        session.execute(
-            update(Mention)
-            .where(col(Mention.id) == mention_id)
-            .values(sentiment=post.sentiment, sentiment_confidence=confidence)
-        )
+        if mention_id not in human:  # a person's label stays the current one
+            session.execute(
+                update(Mention)
+                .where(col(Mention.id) == mention_id)
+                .values(sentiment=post.sentiment, sentiment_confidence=confidence)
+            )
 
 
 def mention_by_key(session: Session, source: str, external_id: str) -> Mention | None:

@@ -229,7 +229,7 @@ def thread_closure(session: Session, seeds: Iterable[FactRow]) -> list[FactRow]:
 
 def negative_rows(session: Session, brand: str, start: datetime, end: datetime) -> list[FactRow]:
     """The mentions counting for ``brand`` labeled negative created in ``[start, end]``."""
-    stmt = _select().where(col(Mention.sentiment) == "negative")  # the model's label
+    stmt = _select().where(col(Mention.sentiment) == "negative")  # a person's label wins
     # [start, end]: the window's end is included, so the range ends just after it
     return _counted_for(session, stmt, [brand], start, end + timedelta(microseconds=1))
 

@@ -10,14 +10,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlmodel import Session, col
 
+from monitor.storage.mentions import HUMAN_CONFIDENCE
 from monitor.storage.models import (
     Complaint,
     LabelCorrection,
     Mention,
     Resolution,
+    SentimentLabel,
     TriageAudit,
     TriageState,
 )
@@ -142,17 +144,23 @@ def delete_resolutions(session: Session, mention_ids: Collection[int]) -> int:
 def save_correction(
     session: Session, mention_id: int, label: str, *, actor: str, at: datetime
 ) -> str | None:
-    """Store a human label beside the model's (a second one replaces the first).
+    """Store a human label beside the model's (a second one replaces the first) and make it
+    the mention's current label, which listings, digests and the spike alert read.
 
     Returns the model's label at the time (kept with the correction for evaluation).
     """
-    mention = session.get(Mention, mention_id)
-    model_label = mention.sentiment if mention is not None else None
+    stored = session.get(SentimentLabel, mention_id)
+    model_label = stored.label if stored is not None else None
     row = session.get(LabelCorrection, mention_id, with_for_update=True)
     if row is None:
         row = LabelCorrection(mention_id=mention_id, label=label, actor=actor, corrected_at=at)
     row.label, row.actor, row.corrected_at, row.model_label = label, actor, at, model_label
     session.add(row)
+    session.execute(
+        update(Mention)
+        .where(col(Mention.id) == mention_id)
+        .values(sentiment=label, sentiment_confidence=HUMAN_CONFIDENCE)
+    )
     session.flush()
     return model_label
 

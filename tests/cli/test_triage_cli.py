@@ -87,6 +87,10 @@ def test_actions_show_in_the_queue_and_the_audit_names_who(cli: Cli, tmp_path: P
     assert cli("reopen", "x:c1").returncode == 0
     labeled = cli("label", "x:c1", "--sentiment", "neutral", "--as", "ann")
     assert "x:c1 labeled neutral (model: negative)" in labeled.stdout, labeled.stderr
+    for sentiment, listed in (("negative", False), ("neutral", True)):  # the person's label
+        found = cli("mentions", "--sentiment", sentiment, "--since", "1d", "--json")
+        ids = {m["external_id"] for m in json.loads(found.stdout)}
+        assert ("c1" in ids) is listed, found.stderr
     out = tmp_path / "fixes.tsv"
     assert cli("sentiment", "export-corrections", str(out)).returncode == 0
     assert out.read_text(encoding="utf-8") == "x:c1\tneutral\t@AcmeHelp my order never came\n"
