@@ -1,11 +1,14 @@
-"""Batched sentiment inference over a loaded sequence-classification model."""
+"""Batched sentiment inference over a loaded sequence-classification model.
+
+The model is a forward callable, so this module runs with either engine (``engine`` in
+`monitor.classify.load_classifier`): torch (``monitor.classify.torch_engine``) or numpy
+(``monitor.classify.numpy_bert``), and imports neither.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
-
-import torch
 
 from monitor.classify.labels import LabelMapping
 from monitor.classify.prediction import SKIPPED_EMPTY, SKIPPED_NOT_TEXT, Prediction
@@ -17,6 +20,9 @@ from monitor.classify.preprocess import preprocess_tweet
 CHARS_PER_TOKEN_BOUND = 100
 #: The bundled model's languages.
 ENGLISH = ("en",)
+#: A model's forward pass: a batch of token-id lists (unpadded, any lengths) -> for each,
+#: the probabilities of the model's outputs (softmax of its logits), in its id2label order.
+Forward = Callable[[list[list[int]]], Sequence[Sequence[float]]]
 
 
 class SentimentClassifier:
@@ -28,26 +34,29 @@ class SentimentClassifier:
         model_name: str,
         revision: str | Callable[[], str],
         tokenizer: Any,
-        model: torch.nn.Module,
+        forward: Forward,
         mapping: LabelMapping,
         batch_size: int,
         max_length: int,
         languages: frozenset[str] | None = frozenset(ENGLISH),
+        engine: str = "torch",
     ) -> None:
+        """``tokenizer``: called as ``tokenizer(texts, truncation=True, max_length=n)`` and
+        gives ``{"input_ids": [[int, ...], ...]}`` (a transformers tokenizer does)."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self.model_name = model_name
         self._revision = revision
         self.tokenizer = tokenizer
-        self.model = model
+        self.forward = forward
         self.mapping = mapping
         self.batch_size = batch_size
         self.max_length = max_length
         #: What the model can read (ISO 639-1; None: any). The classify pipeline leaves
         #: posts in other languages unlabeled; `classify` itself labels whatever it is given.
         self.languages = languages
-        pad = getattr(tokenizer, "pad_token_id", None)
-        self._pad_id = 0 if pad is None else int(pad)
+        #: What runs the model: "torch" or "light" (numpy).
+        self.engine = engine
 
     @property
     def revision(self) -> str:
@@ -92,20 +101,5 @@ class SentimentClassifier:
         return [r for r in results if r is not None]
 
     def _score(self, batch: list[list[int]]) -> list[dict[str, float]]:
-        """Forward one dynamically padded batch; return folded class scores per row."""
-        input_ids, attention = pad_batch(batch, self._pad_id)
-        with torch.inference_mode():
-            logits = self.model(input_ids=input_ids, attention_mask=attention).logits
-            probabilities = torch.softmax(logits.float(), dim=-1).tolist()
-        return [self.mapping.fold(p) for p in probabilities]
-
-
-def pad_batch(batch: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(input_ids, attention_mask)`` of token-id lists padded to the longest one."""
-    width = max(len(ids) for ids in batch)
-    input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-    attention = torch.zeros((len(batch), width), dtype=torch.long)
-    for row, ids in enumerate(batch):
-        input_ids[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
-        attention[row, : len(ids)] = 1
-    return input_ids, attention
+        """Forward one batch; return folded class scores per row."""
+        return [self.mapping.fold(p) for p in self.forward(batch)]

@@ -12,15 +12,10 @@ import numpy as np
 import torch
 from transformers import AutoModel
 
-from monitor.classify.classifier import CHARS_PER_TOKEN_BOUND, pad_batch
-from monitor.classify.loader import (
-    load_pretrained,
-    model_key,
-    quantize_linear,
-    token_limit,
-    use_threads,
-)
+from monitor.classify.classifier import CHARS_PER_TOKEN_BOUND
+from monitor.classify.loader import model_key, token_limit
 from monitor.classify.preprocess import preprocess_tweet
+from monitor.classify.torch_engine import load_pretrained, pad_batch, quantize_linear, use_threads
 
 # Handles and links say who is addressed and where, not what about: left in, a shared
 # "@brand" pulls unrelated short posts towards one theme (docs/themes.md).

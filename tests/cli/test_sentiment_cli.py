@@ -10,6 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from monitor.classify import bundled_model_path, load_classifier
 from tests.conftest import REPO_ROOT
 
 CONFIG = """
@@ -24,11 +27,13 @@ sentiment: {{model: {model}}}
 """
 
 
-def _monitor(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _monitor(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     config = tmp_path / "config.yaml"
     model = REPO_ROOT / "models" / "tweet-sentiment-minilm"
     config.write_text(CONFIG.format(db=tmp_path / "m.db", model=model), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")} | (env or {})
     env.update(PYTHONPATH=str(REPO_ROOT), COLUMNS="80")
     return subprocess.run(
         [sys.executable, "-m", "monitor.cli", *args, "--config", str(config)],
@@ -59,3 +64,28 @@ def test_predict_compact_and_csv(tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
     assert [r["text"] for r in rows] == [long, "thanks!"]
     assert {r["label"] for r in rows} <= {"negative", "neutral", "positive"}
+
+
+def test_predict_runs_without_torch_and_labels_as_torch_does(tmp_path: Path) -> None:
+    """A cold ``predict`` runs the bundled model with numpy: torch and transformers take
+    seconds to import. ``PYTHONPROFILEIMPORTTIME`` is ``-X importtime``: every module the
+    command imports is a line of its stderr."""
+    texts = ["my bag is lost again", "love it"]
+    done = _monitor(
+        tmp_path, "sentiment", "predict", "--json", *texts, env={"PYTHONPROFILEIMPORTTIME": "1"}
+    )
+    assert done.returncode == 0, done.stderr
+    imported = {
+        line.split("|")[-1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert "monitor.classify.numpy_bert" in imported  # the probe saw the model run
+    heavy = {m for m in imported if m.split(".")[0] in ("torch", "transformers")}
+    assert not heavy, sorted(heavy)[:10]
+    rows = json.loads(done.stdout)
+    expected = load_classifier(str(bundled_model_path())).classify(texts)  # torch engine
+    assert [r["text"] for r in rows] == texts
+    assert [r["label"] for r in rows] == [p.label for p in expected]
+    for row, p in zip(rows, expected, strict=True):
+        assert row["scores"] == pytest.approx(p.scores, abs=1e-4)
