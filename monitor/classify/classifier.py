@@ -13,6 +13,7 @@ from typing import Any
 from monitor.classify.labels import LabelMapping
 from monitor.classify.prediction import SKIPPED_EMPTY, SKIPPED_NOT_TEXT, Prediction
 from monitor.classify.preprocess import preprocess_tweet
+from monitor.posts import clean_text
 
 # A word piece never spans more than ~100 characters (BERT's max_input_chars_per_word), so
 # cutting a text to this many characters per allowed token cannot change the truncated
@@ -86,7 +87,9 @@ class SentimentClassifier:
                 results[i] = Prediction.skipped(SKIPPED_EMPTY)
             else:
                 todo.append(i)
-                cleaned.append(preprocess_tweet(text[:limit]))
+                # a lone surrogate (a broken emoji, a badly encoded argument) would make
+                # the tokenizer raise for the whole batch: it reads as U+FFFD instead
+                cleaned.append(preprocess_tweet(clean_text(text[:limit])))
         if todo:
             encoded = self.tokenizer(cleaned, truncation=True, max_length=self.max_length)[
                 "input_ids"

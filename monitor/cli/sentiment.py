@@ -20,6 +20,7 @@ from monitor.cli.common import (
     say,
 )
 from monitor.cli.tables import Column, CsvOpt, WideOpt, render, view
+from monitor.posts import clean_text
 
 sentiment_app = typer.Typer(help="Try and evaluate the sentiment model.", no_args_is_help=True)
 
@@ -40,7 +41,8 @@ def classify(
     as_json: JsonOpt = False,
 ) -> None:
     """Label the backlog of unlabeled mentions."""
-    from monitor.pipeline.classify import classify_backlog, get_classifier  # torch: only here
+    from monitor.pipeline.classify import classify_backlog  # torch: only here
+    from monitor.pipeline.sentiment_model import get_classifier
 
     ctx = context(config, db)
     engine = ctx.engine
@@ -92,7 +94,7 @@ def sentiment_eval(
 ) -> None:
     """Score the model on a labeled TSV: macro recall, accuracy, per class, confusion, speed."""
     from monitor.classify import evaluate
-    from monitor.pipeline.classify import get_classifier
+    from monitor.pipeline.sentiment_model import get_classifier
 
     ctx = context(config, db)
     report = labeled_file_report(file, lambda path: evaluate(get_classifier(ctx.settings), path))
@@ -130,7 +132,7 @@ def sentiment_predict(
     as_csv: CsvOpt = False,
 ) -> None:
     """Label a few texts for a quick look."""
-    from monitor.pipeline.classify import get_classifier
+    from monitor.pipeline.sentiment_model import get_classifier  # no torch, no database
 
     chosen = view(wide=wide, as_json=as_json, as_csv=as_csv)
     ctx = context(config, db)
@@ -138,7 +140,7 @@ def sentiment_predict(
     predictions = get_classifier(ctx.settings, engine="light").classify(texts)
     docs = [
         {
-            "text": t,
+            "text": clean_text(t),  # an argument that was not UTF-8 holds lone surrogates
             "label": p.label,
             "confidence": p.confidence,
             "scores": p.scores,

@@ -92,7 +92,7 @@ class JobContext:
         """The sentiment model, loaded on first use and kept for the life of the process."""
         with self._model_lock:
             if self._classifier is None:
-                from monitor.pipeline.classify import get_classifier
+                from monitor.pipeline.sentiment_model import get_classifier
 
                 started = time.monotonic()
                 self._classifier = get_classifier(self.settings)

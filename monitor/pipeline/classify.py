@@ -27,7 +27,6 @@ from monitor.storage.mentions import ids_by_keys
 
 if TYPE_CHECKING:  # torch and transformers load only when a command needs the model
     from monitor.classify import SentimentClassifier
-    from monitor.classify.loader import EngineName
 
 log = logging.getLogger(__name__)
 #: The lock that lets one classify run label a database at a time.
@@ -45,27 +44,6 @@ class ClassifyReport:
     remaining: int = 0
     model_name: str = ""
     items: int = 0  # complaints in the labeled posts' threads after refreshing them
-
-
-def get_classifier(settings: Settings, *, engine: EngineName = "torch") -> SentimentClassifier:
-    """The configured classifier, loaded once per process (the loader caches it).
-
-    ``engine``: "light" runs a BERT model with numpy, without importing torch (for a few
-    texts: ``sentiment predict``); labeling runs and ``sentiment eval`` keep "torch", the
-    engine their throughput is measured on. See `monitor.classify.load_classifier`.
-    """
-    from monitor.classify import load_classifier
-
-    s = settings.config.sentiment
-    return load_classifier(
-        s.model,
-        batch_size=s.batch_size,
-        max_length=s.max_length,
-        threads=s.threads,
-        quantize=s.quantize,
-        languages=s.supported_languages,
-        engine=engine,
-    )
 
 
 def classify_backlog(

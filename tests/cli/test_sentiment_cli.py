@@ -81,7 +81,7 @@ def test_predict_runs_without_torch_and_labels_as_torch_does(tmp_path: Path) -> 
         if line.startswith("import time:")
     }
     assert "monitor.classify.numpy_bert" in imported  # the probe saw the model run
-    heavy = {m for m in imported if m.split(".")[0] in ("torch", "transformers")}
+    heavy = {m for m in imported if m.split(".")[0] in ("torch", "transformers", "sqlalchemy")}
     assert not heavy, sorted(heavy)[:10]
     rows = json.loads(done.stdout)
     expected = load_classifier(str(bundled_model_path())).classify(texts)  # torch engine
@@ -89,3 +89,11 @@ def test_predict_runs_without_torch_and_labels_as_torch_does(tmp_path: Path) -> 
     assert [r["label"] for r in rows] == [p.label for p in expected]
     for row, p in zip(rows, expected, strict=True):
         assert row["scores"] == pytest.approx(p.scores, abs=1e-4)
+
+
+def test_predict_labels_an_argument_that_is_not_utf8(tmp_path: Path) -> None:
+    """Bytes that are not UTF-8 reach Python as lone surrogates (surrogateescape)."""
+    for extra in ((), ("--json",)):
+        done = _monitor(tmp_path, "sentiment", "predict", *extra, "bag lost \udcff again")
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr and "negative" in done.stdout

@@ -10,7 +10,8 @@ from sqlalchemy.engine import Engine
 
 from monitor.classify import SentimentClassifier, bundled_model_path, load_classifier
 from monitor.config import parse_config
-from monitor.pipeline.classify import classify_backlog, get_classifier
+from monitor.pipeline.classify import classify_backlog
+from monitor.pipeline.sentiment_model import get_classifier
 from monitor.posts import Post
 from monitor.storage.db import session_scope
 from monitor.storage.mentions import upsert_posts
