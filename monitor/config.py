@@ -209,6 +209,10 @@ class ThemesConfig(_Strict):
     #: The "new theme" alert: a theme with at least this many complaints today that had none
     #: in the previous 7 days.
     new_theme_min_complaints: int = Field(default=5, ge=1, le=1_000_000)
+    #: Today's themes are recomputed for that alert at most this often: each run embeds and
+    #: clusters the day's and the 7 days before's negative posts (minutes at 1 M mentions),
+    #: while the spike and overdue alerts are checked every few minutes.
+    alert_every_minutes: int = Field(default=60, ge=1, le=1440)
 
 
 class EmailConfig(_Strict):

@@ -24,7 +24,13 @@ from monitor.scoring.complaints import Complaint
 from monitor.scoring.model import MentionFacts, ScoringParams, require_aware
 from monitor.storage.db import session_scope
 from monitor.storage.locks import database_lock
-from monitor.storage.themes import add_theme, known_themes, replace_period, touch_theme
+from monitor.storage.themes import (
+    add_theme,
+    known_themes,
+    period_computed_at,
+    replace_period,
+    touch_theme,
+)
 from monitor.themes.report import (
     EXAMPLES,
     NEW,
@@ -303,15 +309,24 @@ def new_theme_alerts(
     """A "new theme" alert for each theme of today (brand-local, so far) with at least
     ``themes.new_theme_min_complaints`` complaints and no mention in the 7 days before.
 
-    The key holds the theme id, so each theme fires once, however often this runs.
+    The key holds the theme id, so each theme fires once, however often this runs. Today's
+    themes are recomputed at most every ``themes.alert_every_minutes`` (embedding and
+    clustering a day and its baseline is the costliest check): nothing is due in between.
     """
     if not settings.config.themes.enabled:
         return []
     from monitor.scoring import local_day
 
+    today = local_day(now, brand.zone)
+    with session_scope(engine) as session:
+        last = period_computed_at(session, brand.name, today, today)
+    if last is not None and now - last < timedelta(
+        minutes=settings.config.themes.alert_every_minutes
+    ):
+        return []
     try:
         report = compute_themes(
-            engine, settings, brand=brand.name, end_day=local_day(now, brand.zone), days=1,
+            engine, settings, brand=brand.name, end_day=today, days=1,
             baseline_days=BASELINE_DAYS, clock=lambda: now,
         )  # fmt: skip
     except OSError as err:  # the other alerts still go out

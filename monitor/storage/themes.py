@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlmodel import Session, col
 
 from monitor.storage.models import Theme, ThemeMention
@@ -103,6 +103,19 @@ def replace_period(
         for mention_id, theme_id in sorted(members.items())
     )
     session.flush()
+
+
+def period_computed_at(
+    session: Session, brand: str, start_day: date, end_day: date
+) -> datetime | None:
+    """When the period's themes were last stored (``None``: never, or no posts then)."""
+    stmt = select(func.max(col(ThemeMention.computed_at))).where(
+        col(ThemeMention.brand) == brand,
+        col(ThemeMention.start_day) == start_day,
+        col(ThemeMention.end_day) == end_day,
+    )
+    found: datetime | None = session.execute(stmt).scalar_one_or_none()
+    return found
 
 
 def period_members(

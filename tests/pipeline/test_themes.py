@@ -139,3 +139,25 @@ def test_new_theme_alert_fires_once_and_digest_shows_themes(engine: Engine) -> N
     assert "Complaint themes" in text and data.themes[0].label in text
     html = render_html(data, {})
     assert "Complaint themes" in html and "e.g. " in html
+
+
+def test_the_new_theme_check_recomputes_today_at_most_every_interval(engine: Engine) -> None:
+    """Embedding and clustering the day is the costliest alert check; spikes and overdue
+    complaints are checked every few minutes, themes every ``alert_every_minutes``."""
+    from monitor.storage.themes import period_computed_at
+
+    _seed(engine)
+
+    def computed_at() -> datetime | None:
+        with session_scope(engine) as s:
+            return period_computed_at(s, "Acme", DAY, DAY)
+
+    assert SETTINGS.config.themes.alert_every_minutes == 60  # the default
+    check_and_send_alerts(engine, SETTINGS, clock=lambda: NOW)
+    assert computed_at() == NOW
+    for minutes in (10, 59):
+        check_and_send_alerts(engine, SETTINGS, clock=lambda: NOW + timedelta(minutes=minutes))
+        assert computed_at() == NOW, minutes  # not due: nothing embedded
+    later = NOW + timedelta(minutes=60)
+    check_and_send_alerts(engine, SETTINGS, clock=lambda: later)
+    assert computed_at() == later
