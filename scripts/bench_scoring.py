@@ -411,8 +411,14 @@ def run(url: str, days: int, *, scored: bool = False) -> None:
         lambda: needs_reply(engine, settings, clock=lambda: NOW, where=QueueFilter()),
     )
     fired = timed(
-        "check_and_send_alerts (spike + overdue, no channels)",
+        "check_and_send_alerts (spike, overdue, new themes due: today's themes computed)",
         lambda: check_and_send_alerts(engine, settings, clock=lambda: NOW),
+    )
+    print(f"  {len(fired)} alerts fired")
+    soon = NOW + timedelta(minutes=10)  # themes not due again (themes.alert_every_minutes)
+    fired = timed(
+        "check_and_send_alerts 10 min later (spike, overdue; themes not due)",
+        lambda: check_and_send_alerts(engine, settings, clock=lambda: soon),
     )
     print(f"  {len(fired)} alerts fired")
     with session_scope(engine) as session:
