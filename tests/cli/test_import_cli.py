@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-import resource
 import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 import yaml
@@ -93,6 +90,26 @@ MAIN = "from monitor.cli import main; main()"
 GOOD = {"source": "x", "text": "hi @AcmeHelp", "author": "a", "created_at": "2026-11-02T09:00:00Z"}
 
 
+#: Runs ``argv[3:]`` under an address-space cap of ``argv[1]`` bytes (0: none), writes its
+#: peak RSS (KiB) to the file ``argv[2]`` and exits with its exit code. The command must be
+#: forked from this small process: Linux records the memory a process had before ``exec`` in
+#: its peak RSS, so a command forked straight from pytest (hundreds of MB once the model
+#: tests ran) would be charged with pytest's memory.
+LAUNCHER = """
+import os, resource, subprocess, sys
+cap, report, argv = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+def limit():
+    if cap:
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+proc = subprocess.Popen(argv, preexec_fn=limit)
+_, status, usage = os.wait4(proc.pid, 0)
+with open(report, "w") as fh:
+    fh.write(str(usage.ru_maxrss))
+code = os.waitstatus_to_exitcode(status)
+sys.exit(code if code >= 0 else 128 - code)
+"""
+
+
 def run_cli(
     config: Path, db_url: str, *args: str, memory_limit: int | None = None
 ) -> tuple[int, str, str, int]:
@@ -101,30 +118,18 @@ def run_cli(
     ``memory_limit`` caps the address space, so a reader that grows without bound fails
     fast instead of eating the machine.
     """
-
-    def limit() -> None:
-        if memory_limit is not None:
-            resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
-
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", MAIN, "import", *args, "--config", str(config), "--db", db_url],
-            stdout=out,
-            stderr=err,
-            preexec_fn=limit,
+    command = [sys.executable, "-c", MAIN, "import", *args, "--config", str(config), "--db", db_url]
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "peak"
+        done = subprocess.run(
+            [sys.executable, "-c", LAUNCHER, str(memory_limit or 0), str(report), *command],
+            capture_output=True,
+            text=True,
+            timeout=120,  # a safety net, never a speed assertion
         )
-        timer = threading.Timer(120, proc.kill)  # a safety net, never a speed assertion
-        timer.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            timer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read().decode(), err.read().decode()
-    assert "Traceback" not in stdout + stderr, stderr
-    return proc.returncode, stdout, stderr, usage.ru_maxrss
+        peak_kib = int(report.read_text())
+    assert "Traceback" not in done.stdout + done.stderr, done.stderr
+    return done.returncode, done.stdout, done.stderr, peak_kib
 
 
 def test_rows_that_used_to_crash_the_import_are_reported_and_the_rest_stored(
