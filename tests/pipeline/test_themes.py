@@ -156,7 +156,8 @@ def test_the_new_theme_check_recomputes_today_at_most_every_interval(engine: Eng
     check_and_send_alerts(engine, SETTINGS, clock=lambda: NOW)
     assert computed_at() == NOW
     for minutes in (10, 59):
-        check_and_send_alerts(engine, SETTINGS, clock=lambda: NOW + timedelta(minutes=minutes))
+        at = NOW + timedelta(minutes=minutes)
+        check_and_send_alerts(engine, SETTINGS, clock=lambda at=at: at)
         assert computed_at() == NOW, minutes  # not due: nothing embedded
     later = NOW + timedelta(minutes=60)
     check_and_send_alerts(engine, SETTINGS, clock=lambda: later)
