@@ -425,10 +425,9 @@ def load_bert(folder: Path) -> tuple[FastTokenizer, NumpyBert]:
 
 
 def use_threads(threads: int | None) -> None:
-    """Let numpy's BLAS use ``threads`` threads (``None``: leave it as it is)."""
+    """Let numpy's BLAS use ``threads`` threads (``None``: leave it as it is); the caller,
+    `monitor.classify.load_classifier`, has checked ``threads`` >= 1."""
     if threads is not None:
-        if threads < 1:
-            raise ValueError(f"threads must be >= 1, got {threads}")
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(limits=threads, user_api="blas")

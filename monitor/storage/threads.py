@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, Select, String, any_, literal, select
 from sqlmodel import Session, col
 
+from monitor.storage.mentions import HUMAN_CONFIDENCE
 from monitor.storage.models import (
     LabelCorrection,
     Mention,
@@ -96,7 +97,8 @@ def _row(r: Any) -> FactRow:
     human = r[18]
     label, confidence, negative = r[14], r[15], r[16]
     if human is not None:
-        label, confidence, negative = human, 1.0, 1.0 if human == "negative" else 0.0
+        label, confidence = human, HUMAN_CONFIDENCE
+        negative = 1.0 if human == "negative" else 0.0
     return FactRow(
         int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
         r[12], bool(r[13]), label, confidence, negative, r[17],
