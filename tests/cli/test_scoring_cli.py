@@ -174,6 +174,7 @@ def test_resolve_takes_the_item_out_of_the_lists(cli: Any) -> None:
         (("score", "--date", "2026-10-09"), "--date 2026-10-09 is after today"),
         (("score", "--date", "06/10/2026"), "use YYYY-MM-DD"),
         (("kpis", "--date", DAY, "--days", "3"), "not both"),
+        (("kpis", "--date", "2026-10-09"), "the date range ends after today (2026-10-08"),
         (("kpis", "--brand", "Initech"), "no brand or competitor named 'Initech'"),
         (("unanswered", "--brand", "Nobody"), "no brand named 'Nobody'"),
         (("unanswered", "--kind", "rant"), "unknown kind 'rant'"),

@@ -59,6 +59,8 @@ def cli(tmp_path: Path) -> Cli:
 def test_action_errors_are_one_line_with_the_right_exit_code(cli: Cli) -> None:
     expect(cli("resolve", "x:nope"), 2, "no stored post x:nope")
     expect(cli("snooze", "x:nope", "--until", "2h"), 2, "no stored post x:nope")
+    later = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+    expect(cli("kpis", "--date", later), 2, "the date range ends after today")
     # a stored post that is no item: exit 1, one line, nothing stored
     err = expect(cli("resolve", "x:n1"), 1, "x:n1 is not a needs-reply item of Acme")
     assert len(err.strip().splitlines()) == 1
